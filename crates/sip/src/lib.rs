@@ -1,0 +1,41 @@
+//! centralita's SIP stack: a library that does no I/O, reads no clock and spawns nothing.
+//!
+//! This crate holds the message layer (parse and print RFC 3261 messages and URIs, typed
+//! header views) and digest authentication (RFC 7616/8760). Transactions and dialogs will be
+//! built on top, sans-IO in the style of quinn-proto and str0m: bytes and `now` go in through
+//! `handle_*`, messages, events and timers come out of `poll_*`.
+//!
+//! Architecture invariants:
+//! - No sockets, files, clock, randomness, threads or async here: the caller passes time
+//!   (seconds), keys and nonces in.
+//! - Bytes from the network never panic: every parser returns a typed error, and every
+//!   allocation is bounded by `Limits`, never by a number read from the message.
+//! - What is printed is always wire-correct: CRLF, a computed Content-Length, and no value
+//!   that could smuggle a line break.
+//!
+//! Code map: `parse` (framing, limits, datagram and stream entry points), `message` (the
+//! model, semantic checks, builders, printer), `header` (names and the ordered list), `typed`
+//! (Via, NameAddr, CSeq, ... parsed on access), `uri` (sip/sips/tel/other), `method`,
+//! `digest` (challenge/credentials, client, stateless-nonce server), `scan` (the character
+//! classes and a cursor), `error`.
+
+mod error;
+mod header;
+mod message;
+mod method;
+mod parse;
+mod scan;
+mod typed;
+mod uri;
+
+pub mod digest;
+
+pub use error::{ParseError, UriError, ValueError};
+pub use header::{Header, HeaderName, Headers};
+pub use message::{Message, Request, Response, Version};
+pub use method::Method;
+pub use parse::{Limits, StreamItem, error_response, parse_stream, parse_stream_item};
+pub use typed::{
+    CSeq, Contact, ContentType, MAGIC_COOKIE, NameAddr, Param, Params, RAck, Reason, Via,
+};
+pub use uri::{AbsoluteUri, Host, SipUri, TelUri, Uri, UriParam, percent_decode};
