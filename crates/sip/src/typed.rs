@@ -336,6 +336,9 @@ impl NameAddr {
                 if sc.peek() == Some(b'<') && !words.is_empty() {
                     display_name = Some(words.join(" "));
                     true
+                } else if !words.is_empty() && sc.peek() != Some(b':') && sc.rest().contains('<') {
+                    // RFC 4475 baddn: `Bell, Alexander <sip:...>`.
+                    return Err(ValueError::Expected("a quoted display name before <URI>"));
                 } else {
                     sc = save;
                     false
@@ -884,8 +887,8 @@ mod tests {
         let n = NameAddr::parse("<sip:user@example.com?Route=%3Csip:sip.example.com%3E>").unwrap();
         assert_eq!(n.uri.as_sip().unwrap().headers().len(), 1);
         assert_eq!(
-            NameAddr::parse("Bell, Alexander <sip:a.g.bell@example.com>;tag=43").err(),
-            Some(ValueError::Uri(crate::UriError::MissingScheme))
+            NameAddr::parse("Bell, Alexander <sip:a.g.bell@example.com>;tag=43"),
+            Err(ValueError::Expected("a quoted display name before <URI>"))
         );
         assert_eq!(
             NameAddr::parse(r#""Watson, Thomas" < sip:t.watson@example.org >"#),
