@@ -176,4 +176,8 @@ pub enum UriError {
     /// Headers (`?name=value`) where they are not allowed (a Request-URI, RFC 4475 escruri).
     #[error("URI headers not allowed here")]
     HeadersNotAllowed,
+    /// More than 64 parameters or 64 headers in one URI: refused so that comparing URIs,
+    /// which matches parameters pairwise, stays cheap on hostile input.
+    #[error("too many URI parameters or headers")]
+    TooManyParameters,
 }

@@ -10,8 +10,8 @@
 //!   (seconds), keys and nonces in.
 //! - Bytes from the network never panic: every parser returns a typed error, and every
 //!   allocation is bounded by `Limits`, never by a number read from the message.
-//! - What is printed is always wire-correct: CRLF, a computed Content-Length, and no value
-//!   that could smuggle a line break.
+//! - What is printed is always correctly framed: CRLF, a computed Content-Length, and no
+//!   value (even one put in a public field by hand) that could smuggle a line break.
 //!
 //! Code map: `parse` (framing, limits, datagram and stream entry points), `message` (the
 //! model, semantic checks, builders, printer), `header` (names and the ordered list), `typed`

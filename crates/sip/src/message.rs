@@ -93,6 +93,9 @@ fn check_common(headers: &Headers) -> Result<(), ParseError> {
 
 fn write_head(out: &mut Vec<u8>, start: fmt::Arguments<'_>, headers: &Headers, body_len: usize) {
     use std::io::Write as _;
+    // Public fields (an extension method, a hand-made host) could hold a line break; it must
+    // not end the start line early.
+    let start = start.to_string().replace(['\r', '\n'], " ");
     // Writing into a Vec cannot fail.
     let _ = write!(out, "{start}\r\n");
     for h in headers.iter().filter(|h| h.name != HeaderName::CONTENT_LENGTH) {
@@ -419,6 +422,17 @@ mod tests {
         let mut r = invite();
         r.headers.remove(&HeaderName::VIA);
         assert_eq!(r.check(), Err(ParseError::MissingHeader(HeaderName::VIA)));
+    }
+
+    #[test]
+    fn a_hand_made_method_cannot_break_the_request_line() {
+        let r = Request::new(
+            Method::Extension("X\r\nVia: evil".into()),
+            Uri::parse("sip:a@b").unwrap(),
+        );
+        assert!(
+            r.to_bytes().starts_with(b"X  Via: evil sip:a@b SIP/2.0\r\nContent-Length: 0\r\n\r\n")
+        );
     }
 
     #[test]

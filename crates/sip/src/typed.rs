@@ -106,6 +106,10 @@ impl Params {
         });
         let name: String =
             name.chars().filter(|c| c.is_ascii() && is_token_char(*c as u8)).collect();
+        if name.is_empty() {
+            // Not a parameter anyone could read back; printing `;` alone would be malformed.
+            return;
+        }
         match self.0.iter_mut().find(|p| p.name.eq_ignore_ascii_case(&name)) {
             Some(p) => p.value = value,
             None => self.0.push(Param { name, value }),
@@ -944,6 +948,102 @@ mod tests {
         assert_eq!(r.cause(), Some(200));
         assert_eq!(r.text().as_deref(), Some("Call completed elsewhere"));
         assert_eq!(r.to_string(), r#"SIP;cause=200;text="Call completed elsewhere""#);
+    }
+
+    fn headers(lines: &[(&str, &str)]) -> Headers {
+        let mut h = Headers::new();
+        for (n, v) in lines {
+            h.push(HeaderName::new(n), *v);
+        }
+        h
+    }
+
+    #[test]
+    fn header_accessors() {
+        let h = headers(&[
+            ("Allow", "INVITE"),
+            ("Allow", "ACK"),
+            ("Allow", "FOO"),
+            ("k", "100rel"),
+            ("k", "timer"),
+            ("Require", "100rel"),
+            ("Unsupported", "foo"),
+            ("RSeq", "988789"),
+            ("RAck", "988789 1 INVITE"),
+            ("Max-Forwards", " 70 "),
+            ("Expires", "99999999999"),
+            ("Min-Expires", "60"),
+            ("i", "f81d4fae-7dec-11d0-a765-00a0c91e6bf6@foo.bar.com"),
+            ("Reason", "Q.850;cause=16;text=\"Terminated\""),
+            ("Content-Length", "12"),
+            ("WWW-Authenticate", "Basic realm=\"x\""),
+            ("WWW-Authenticate", "Digest realm=\"r\", nonce=\"n\", qop=\"auth\""),
+        ]);
+        assert_eq!(
+            h.allow(),
+            Ok(vec![Method::Invite, Method::Ack, Method::Extension("FOO".into())])
+        );
+        assert_eq!(h.supported(), Ok(vec!["100rel".to_owned(), "timer".to_owned()]));
+        assert_eq!(h.require(), Ok(vec!["100rel".to_owned()]));
+        assert_eq!(h.unsupported(), Ok(vec!["foo".to_owned()]));
+        assert_eq!(h.proxy_require(), Ok(vec![]));
+        assert_eq!(h.rseq(), Ok(Some(988789)));
+        assert_eq!(h.rack().unwrap().unwrap().cseq, 1);
+        assert_eq!(h.max_forwards(), Ok(Some(70)));
+        assert_eq!(h.expires(), Ok(Some(u32::MAX)));
+        assert_eq!(h.min_expires(), Ok(Some(60)));
+        assert_eq!(h.call_id(), Ok("f81d4fae-7dec-11d0-a765-00a0c91e6bf6@foo.bar.com"));
+        assert_eq!(h.reason().unwrap()[0].cause(), Some(16));
+        assert_eq!(h.content_length(), Ok(Some(12)));
+        let challenges = h.www_authenticate().unwrap();
+        assert_eq!(challenges.len(), 1, "Basic is skipped");
+        assert_eq!(challenges[0].realm, "r");
+        assert_eq!(h.authorization(), Ok(vec![]));
+        assert_eq!(h.content_type(), Ok(None));
+        assert_eq!(h.from(), Err(ParseError::MissingHeader(HeaderName::FROM)));
+        assert_eq!(h.top_via(), Err(ParseError::MissingHeader(HeaderName::VIA)));
+    }
+
+    #[test]
+    fn header_accessor_errors_name_the_header() {
+        let bad = |n: &str, v: &str| headers(&[(n, v)]);
+        assert_eq!(
+            bad("Max-Forwards", "-1").max_forwards(),
+            Err(ParseError::header(HeaderName::MAX_FORWARDS, ValueError::NotANumber))
+        );
+        assert_eq!(
+            bad("RSeq", "4294967296").rseq(),
+            Err(ParseError::header(HeaderName::RSEQ, ValueError::NumberTooLarge))
+        );
+        assert!(bad("Supported", "a b").supported().is_err());
+        assert_eq!(
+            bad("i", "a b").call_id(),
+            Err(ParseError::header(HeaderName::CALL_ID, ValueError::Expected("a single word")))
+        );
+        assert_eq!(
+            bad("i", "").call_id(),
+            Err(ParseError::header(HeaderName::CALL_ID, ValueError::Empty))
+        );
+        let e = bad("Authorization", "Digest username=\"u\"").authorization().unwrap_err();
+        assert_eq!(e.to_string(), "invalid Authorization header: missing digest parameter realm");
+        assert_eq!(
+            e.reason_phrase(),
+            "Bad Request (invalid Authorization header: missing digest parameter realm)"
+        );
+        assert_eq!(e.status_code(), 400);
+    }
+
+    #[test]
+    fn contacts_and_wildcard() {
+        let h = headers(&[("m", "*")]);
+        assert_eq!(h.contacts(), Ok(vec![Contact::Wildcard]));
+        assert!(h.validate().is_ok());
+        let h = headers(&[("m", "*"), ("m", "<sip:a@b>")]);
+        assert!(h.validate().is_err(), "* must stand alone");
+        let h = headers(&[("Contact", "<sip:a@b>;expires=280297596632815;q=0.7")]);
+        let Contact::Address(c) = &h.contacts().unwrap()[0] else { panic!() };
+        assert_eq!(c.expires(), Some(u32::MAX));
+        assert_eq!(c.params.value("q"), Some("0.7"));
     }
 
     #[test]

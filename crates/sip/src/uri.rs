@@ -28,8 +28,7 @@ pub enum Uri {
 impl Uri {
     /// Parses a URI. Whitespace anywhere is an error (RFC 4475 lwsruri, badaspec).
     pub fn parse(s: &str) -> Result<Uri, UriError> {
-        let colon = s.find(':').ok_or(UriError::MissingScheme)?;
-        let (scheme, rest) = (&s[..colon], &s[colon + 1..]);
+        let (scheme, rest) = s.split_once(':').ok_or(UriError::MissingScheme)?;
         let mut sb = scheme.bytes();
         if !sb.next().is_some_and(|b| b.is_ascii_alphabetic())
             || !sb.all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
@@ -299,18 +298,30 @@ pub fn percent_decode(s: &str) -> Vec<u8> {
     out
 }
 
+/// Decoding allocates, so it is done only when an escape could make a difference.
+fn has_escape(a: &str, b: &str) -> bool {
+    a.contains('%') || b.contains('%')
+}
+
 fn eq_decoded(a: &str, b: &str) -> bool {
-    a == b || percent_decode(a) == percent_decode(b)
+    a == b || (has_escape(a, b) && percent_decode(a) == percent_decode(b))
 }
 
 fn eq_decoded_ignore_case(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b) || percent_decode(a).eq_ignore_ascii_case(&percent_decode(b))
+    a.eq_ignore_ascii_case(b)
+        || (has_escape(a, b) && percent_decode(a).eq_ignore_ascii_case(&percent_decode(b)))
 }
+
+/// Most parameters, and most headers, one URI may have (see `UriError::TooManyParameters`).
+const MAX_URI_PARAMS: usize = 64;
 
 fn parse_params(s: &str, part: &'static str) -> Result<Vec<UriParam>, UriError> {
     let mut params = Vec::new();
     if s.is_empty() {
         return Ok(params);
+    }
+    if s.split(';').count() > MAX_URI_PARAMS {
+        return Err(UriError::TooManyParameters);
     }
     for p in s.split(';') {
         let (name, value) = match p.split_once('=') {
@@ -380,6 +391,9 @@ impl SipUri {
         let params = parse_params(params, "parameter")?;
         let mut hs = Vec::new();
         if let Some(h) = headers {
+            if h.split('&').count() > MAX_URI_PARAMS {
+                return Err(UriError::TooManyParameters);
+            }
             for pair in h.split('&') {
                 let (n, v) = pair.split_once('=').ok_or(UriError::BadChar("header"))?;
                 if n.is_empty() {
@@ -758,6 +772,22 @@ mod tests {
         assert_eq!(Uri::parse("sip:u@h o"), Err(UriError::BadHost));
         assert_eq!(Uri::parse("<sip:u@h>"), Err(UriError::MissingScheme));
         assert_eq!(Uri::parse("sip:"), Err(UriError::Empty));
+    }
+
+    #[test]
+    fn parameter_count_is_bounded() {
+        let ok = format!("sip:h{}", ";p".repeat(64));
+        assert_eq!(sip(&ok).params().len(), 64);
+        assert_eq!(
+            Uri::parse(&format!("sip:h{}", ";p".repeat(65))),
+            Err(UriError::TooManyParameters)
+        );
+        let hs = vec!["a=b"; 65].join("&");
+        assert_eq!(Uri::parse(&format!("sip:h?{hs}")), Err(UriError::TooManyParameters));
+        assert_eq!(
+            Uri::parse(&format!("tel:1{}", ";p".repeat(65))),
+            Err(UriError::TooManyParameters)
+        );
     }
 
     #[test]
