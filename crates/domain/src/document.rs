@@ -47,33 +47,31 @@ pub trait Document: Sized {
 }
 
 /// Reads and checks a document from a request body.
+///
+/// JSON syntax is checked first (400), then the shape and the rules on the parsed value (422):
+/// going through a `Value` makes every type mismatch a data error with a path, which reading
+/// straight from text does not guarantee (serde_json reports a number where an enum is expected
+/// as a syntax error).
 pub fn parse_document<T: Document>(body: &[u8]) -> Result<T, DocumentError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let raw: T::Raw = match serde_path_to_error::deserialize(&mut de) {
-        Ok(raw) => raw,
-        Err(err) => {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            return Err(match inner.classify() {
-                serde_json::error::Category::Data => {
-                    let field = if path == "." { String::new() } else { path };
-                    DocumentError::Invalid(FieldError::new(field, strip_position(&inner)))
-                }
-                _ => DocumentError::Syntax(inner.to_string()),
-            });
-        }
-    };
-    de.end().map_err(|e| DocumentError::Syntax(e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| DocumentError::Syntax(e.to_string()))?;
+    let raw: T::Raw = serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let message = err.into_inner().to_string();
+        let parent = if path == "." { String::new() } else { path };
+        let field = match missing_field(&message) {
+            Some(name) if parent.is_empty() => name.to_owned(),
+            Some(name) => format!("{parent}.{name}"),
+            None => parent,
+        };
+        DocumentError::Invalid(FieldError::new(field, message))
+    })?;
     Ok(T::from_raw(raw)?)
 }
 
-/// serde_json appends "at line 1 column 57"; the field path already says where.
-fn strip_position(err: &serde_json::Error) -> String {
-    let text = err.to_string();
-    match text.rfind(" at line ") {
-        Some(cut) => text[..cut].to_owned(),
-        None => text,
-    }
+/// serde reports a missing field at its parent's path; the name is in the message.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// An id in a document that must name an existing object of the same account. The store checks
