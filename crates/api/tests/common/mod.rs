@@ -230,20 +230,8 @@ pub fn tone_wav(rate: u32, channels: u16, freq: f64, seconds: f64) -> Vec<u8> {
             data.extend_from_slice(&sample.to_le_bytes());
         }
     }
-    let mut wav = Vec::with_capacity(44 + data.len());
-    let block_align = channels * 2;
-    wav.extend_from_slice(b"RIFF");
-    wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
-    wav.extend_from_slice(b"WAVEfmt ");
-    wav.extend_from_slice(&16u32.to_le_bytes());
-    wav.extend_from_slice(&1u16.to_le_bytes());
-    wav.extend_from_slice(&channels.to_le_bytes());
-    wav.extend_from_slice(&rate.to_le_bytes());
-    wav.extend_from_slice(&(rate * u32::from(block_align)).to_le_bytes());
-    wav.extend_from_slice(&block_align.to_le_bytes());
-    wav.extend_from_slice(&16u16.to_le_bytes());
-    wav.extend_from_slice(b"data");
-    wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    let header = centralita_audio::WavHeader::pcm16(channels, rate).bytes(data.len() as u32);
+    let mut wav = header.to_vec();
     wav.extend_from_slice(&data);
     wav
 }
