@@ -350,12 +350,19 @@ async fn a_user_named_by_an_ivr_option_cannot_be_deleted() {
     let (bea, _) = server.new_user(&acme, "Bea", "agent").await;
     let prompt = server.new_audio(&acme, "prompt").await;
     let ivr = server
-        .post("/v1/ivrs", &acme.admin_token, &json!({"name": "M", "prompt_audio_id": prompt,
-            "options": {"1": {"action": "agents", "user_ids": [bea]}}}))
+        .post(
+            "/v1/ivrs",
+            &acme.admin_token,
+            &json!({"name": "M", "prompt_audio_id": prompt,
+            "options": {"1": {"action": "agents", "user_ids": [bea]}}}),
+        )
         .await
         .ok(201);
     let refused = server.delete(&format!("/v1/users/{bea}"), &acme.admin_token).await.error(409);
     assert!(refused["message"].as_str().unwrap().contains("IVR"), "{refused}");
-    server.delete(&format!("/v1/ivrs/{}", ivr["id"].as_str().unwrap()), &acme.admin_token).await.ok(204);
+    server
+        .delete(&format!("/v1/ivrs/{}", ivr["id"].as_str().unwrap()), &acme.admin_token)
+        .await
+        .ok(204);
     server.delete(&format!("/v1/users/{bea}"), &acme.admin_token).await.ok(204);
 }
