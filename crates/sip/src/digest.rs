@@ -203,7 +203,7 @@ fn parse_params(value: &str) -> Result<Vec<(String, String)>, DigestError> {
             return Err(DigestError::Syntax("expected = after a parameter name"));
         }
         let value = if el.peek() == Some(b'"') {
-            unquote(el.quoted().map_err(|_| DigestError::Syntax("unterminated quoted string"))?)
+            unquote(el.quoted().map_err(|_| DigestError::Syntax("bad quoted string"))?)
         } else {
             el.token().ok_or(DigestError::Syntax("expected a parameter value"))?.to_owned()
         };
@@ -597,13 +597,18 @@ mod tests {
         );
         assert_eq!(
             Challenge::parse("Digest realm=\"x"),
-            Err(DigestError::Syntax("unterminated quoted string"))
+            Err(DigestError::Syntax("bad quoted string"))
         );
         assert_eq!(
             Challenge::parse("Digest realm"),
             Err(DigestError::Syntax("expected = after a parameter name"))
         );
         assert_eq!(Challenge::parse("Digestrealm=x"), Err(DigestError::NotDigest));
+        // Found by fuzzing: a raw CR inside quotes used to parse, then print as a space.
+        assert_eq!(
+            Credentials::parse("Digest username=\"u\", realm=\"a\rb\""),
+            Err(DigestError::Syntax("bad quoted string"))
+        );
         let ok = r#"Digest username="u", realm="r", nonce="n", uri="sip:r", response="6629fae49393a05397450978507c4ef1""#;
         assert!(Credentials::parse(ok).is_ok());
         assert_eq!(

@@ -131,6 +131,12 @@ impl<'a> Scanner<'a> {
                     Some(&e) if e.is_ascii() && e != b'\r' && e != b'\n' => self.pos += 1,
                     _ => return Err(ValueError::UnterminatedQuote),
                 },
+                // qdtext has no control characters but HT; they travel as quoted-pairs.
+                b if (b < 0x20 && b != b'\t') || b == 0x7f => {
+                    return Err(ValueError::Expected(
+                        "no raw control characters in a quoted string",
+                    ));
+                }
                 _ => {}
             }
         }
@@ -260,6 +266,9 @@ mod tests {
         assert_eq!(Scanner::new(r#""abc"#).quoted(), Err(ValueError::UnterminatedQuote));
         assert_eq!(Scanner::new("\"abc\\").quoted(), Err(ValueError::UnterminatedQuote));
         assert_eq!(quote("a\"b\\c\0"), "\"a\\\"b\\\\c\\\0\"");
+        assert!(Scanner::new("\"a\rb\"").quoted().is_err());
+        assert!(Scanner::new("\"a\0b\"").quoted().is_err());
+        assert_eq!(Scanner::new("\"a\tb\\\0\"").quoted(), Ok("\"a\tb\\\0\""));
     }
 
     #[test]
