@@ -13,6 +13,21 @@
 //! - What is printed is always correctly framed: CRLF, a computed Content-Length, and no
 //!   value (even one put in a public field by hand) that could smuggle a line break.
 //!
+//! Leniencies, each deliberate (RFC 4475/5118 file in brackets); everything else the torture
+//! tests list as invalid is refused with a typed error naming the header:
+//! - a display name directly followed by `<` (lwsdisp, which RFC 4475 says to accept);
+//! - a Date in a non-GMT zone: Date has no typed view and is carried as text (baddate);
+//! - bare LF line endings, and a datagram whose head ends without the empty line
+//!   (RFC 5118's files);
+//! - `received=[IPv6]` in Via (via-received-param-with-delim) and the extra colon of
+//!   `[2001:db8:::192.0.2.1]` (ipv6-bug-abnf-3-colons);
+//! - Max-Forwards, Expires and Contact `expires` over 2^32-1 saturate (scalar02 allows it);
+//!   CSeq does not, so scalar02 is still refused;
+//! - a Call-ID of any visible characters, not only RFC 3261's `word["@"word]`;
+//! - CRLFs before the start line of a datagram, a Status-Line without the space before an
+//!   empty reason phrase, Route/Record-Route values without `<>`, empty elements in digest
+//!   parameter lists.
+//!
 //! Code map: `parse` (framing, limits, datagram and stream entry points), `message` (the
 //! model, semantic checks, builders, printer), `header` (names and the ordered list), `typed`
 //! (Via, NameAddr, CSeq, ... parsed on access), `uri` (sip/sips/tel/other), `method`,
