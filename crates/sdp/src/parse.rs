@@ -61,10 +61,12 @@ struct Builder {
 }
 
 fn parse_text(text: &str) -> Result<SessionDescription, SdpError> {
-    let mut lines = text.split('\n').enumerate().map(|(i, l)| (i + 1, l));
+    // The line end of the last line does not start another one.
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let lines = text.split('\n').enumerate().map(|(i, l)| (i + 1, l));
     let mut b = Builder::default();
     let mut seen_version = false;
-    for (number, raw) in &mut lines {
+    for (number, raw) in lines {
         if number > MAX_LINES {
             return Err(SdpError::TooManyLines { limit: MAX_LINES });
         }
