@@ -48,9 +48,10 @@ impl JsonBody {
         Ok(parse_document(&self.bytes)?)
     }
 
-    /// Like [`JsonBody::parse`], but an empty body means `T::default()`.
+    /// Like [`JsonBody::parse`], but an empty body (or `null`) means `T::default()`.
     pub(crate) fn parse_or_default<T: Document + Default>(&self) -> Result<T, ApiError> {
-        if self.bytes.iter().all(u8::is_ascii_whitespace) { Ok(T::default()) } else { self.parse() }
+        let text = self.bytes.trim_ascii();
+        if text.is_empty() || text == b"null" { Ok(T::default()) } else { self.parse() }
     }
 }
 

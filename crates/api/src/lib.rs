@@ -172,7 +172,7 @@ impl AppState {
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     let json_limit = state.config().max_json_bytes;
-    let (router, openapi) = routes::router(&state).split_for_parts();
+    let (router, openapi) = routes::router_and_document(&state);
     let openapi = Arc::new(openapi);
     router
         .route(
@@ -196,5 +196,5 @@ pub fn app(state: AppState) -> Router {
 
 /// The OpenAPI document, as served at `/v1/openapi.json`.
 pub fn openapi(state: &AppState) -> utoipa::openapi::OpenApi {
-    routes::router(state).split_for_parts().1
+    routes::router_and_document(state).1
 }

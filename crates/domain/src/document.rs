@@ -55,6 +55,10 @@ pub trait Document: Sized {
 pub fn parse_document<T: Document>(body: &[u8]) -> Result<T, DocumentError> {
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| DocumentError::Syntax(e.to_string()))?;
+    // serde would read a struct from an array by position; every document is an object.
+    if !value.is_object() {
+        return Err(FieldError::new("", "the body must be a JSON object").into());
+    }
     let raw: T::Raw = serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         let message = err.into_inner().to_string();

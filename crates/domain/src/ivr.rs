@@ -73,12 +73,19 @@ pub enum IvrAction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct IvrDocument {
     /// Shown to admins.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// The menu's prompt.
     pub prompt_audio_id: AudioId,
     /// Seconds to wait for a digit after the prompt.
+    #[schema(minimum = 1, maximum = 60)]
     pub timeout_s: u32,
     /// How many times the prompt is played while nothing is pressed.
+    #[schema(minimum = 1, maximum = 10)]
     pub repeats: u32,
     /// The action of each key (`0`-`9`, `*`, `#`).
     #[schema(value_type = BTreeMap<String, IvrAction>)]

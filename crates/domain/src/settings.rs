@@ -40,10 +40,12 @@ pub enum Incoming {
         /// Longest wait for an agent before `when_offline` applies; absent means the server's
         /// `[routing] max_wait_s`.
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(minimum = 10, maximum = 3600)]
         max_wait_s: Option<u32>,
         /// How long one agent rings before the next is tried; absent means the server's
         /// `[routing] ring_timeout_s`.
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(minimum = 5, maximum = 300)]
         ring_timeout_s: Option<u32>,
     },
     /// Forward every call to one external number over the trunk.

@@ -16,6 +16,7 @@ mod error;
 mod files;
 mod ivrs;
 mod numbers;
+mod registrations;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ pub use error::StoreError;
 pub use files::FileKind;
 pub use ivrs::Ivr;
 pub use numbers::{Number, NumberRoute};
+pub use registrations::{Registration, RegistrationChange};
 pub use users::{NewUser, Token, User, UserSecrets, UserUpdate, Viewer};
 
 /// Name of the SQLite database file inside the data directory.

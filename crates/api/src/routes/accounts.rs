@@ -16,6 +16,11 @@ use crate::{ApiError, AppState, Member, Operator, secrets};
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateAccount {
     /// The company's name.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: String,
     /// The first admin. `sip_username` and `sip_password` may be left out: a unique username
     /// and a strong password are then generated (the password is shown once).
@@ -26,12 +31,21 @@ pub(crate) struct CreateAccount {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewAdmin {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: String,
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    #[schema(min_length = 8, max_length = 256)]
     password: String,
     #[serde(default)]
+    #[schema(pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     sip_username: Option<String>,
     #[serde(default)]
+    #[schema(min_length = 8, max_length = 256)]
     sip_password: Option<String>,
 }
 

@@ -32,11 +32,11 @@ fn limit(params: &QueryParams) -> Result<u32, ApiError> {
 /// Calls, newest first, each with its events. Agents see the calls of their numbers.
 #[utoipa::path(get, path = "/v1/calls", tag = "calls",
     params(
-        ("number_id" = Option<String>, Query, description = "Only this number's calls"),
-        ("since" = Option<String>, Query, description = "RFC 3339; calls that started at or after"),
-        ("until" = Option<String>, Query, description = "RFC 3339; calls that started before"),
+        ("number_id" = Option<String>, Query, format = Uuid, description = "Only this number's calls"),
+        ("since" = Option<String>, Query, format = DateTime, description = "Calls that started at or after"),
+        ("until" = Option<String>, Query, format = DateTime, description = "Calls that started before"),
         ("status" = Option<CallStatus>, Query, description = "Only calls with this outcome"),
-        ("limit" = Option<u32>, Query, description = "At most this many (1-500, default 50)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "At most this many (default 50)"),
     ),
     responses((status = 200, body = [CallRecord]), (status = 404, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
@@ -138,7 +138,7 @@ pub(crate) async fn get_recording(
 #[utoipa::path(get, path = "/v1/voicemails", tag = "calls",
     params(
         ("unread" = Option<bool>, Query, description = "Only those the caller has not opened"),
-        ("limit" = Option<u32>, Query, description = "At most this many (1-500, default 50)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "At most this many (default 50)"),
     ),
     responses((status = 200, body = [VoicemailView]), (status = 422, body = crate::error::ErrorBody)))]
 pub(crate) async fn list_voicemails(

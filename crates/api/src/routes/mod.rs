@@ -52,8 +52,70 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Answers every operation can give without saying so in its own annotation: 401 for a
+/// missing or bad token, and 400/413/415 for a body that is not JSON, too large, or of another
+/// type. Documented here once so the document stays true without repeating it per handler.
+pub(crate) struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, ResponseBuilder, content::ContentBuilder};
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                if path != "/v1/tokens" {
+                    responses.entry("401".into()).or_insert_with(|| error("No valid token"));
+                    responses
+                        .entry("403".into())
+                        .or_insert_with(|| error("This token may not do this"));
+                }
+                if operation.request_body.is_some() {
+                    responses.entry("400".into()).or_insert_with(|| error("Malformed body"));
+                    responses.entry("413".into()).or_insert_with(|| error("Body too large"));
+                    responses
+                        .entry("422".into())
+                        .or_insert_with(|| error("A field is missing, unknown, or invalid"));
+                    responses
+                        .entry("415".into())
+                        .or_insert_with(|| error("Body of an unsupported type"));
+                }
+            }
+        }
+    }
+}
+
+/// The router and the finished OpenAPI document (modifiers that need every path run here,
+/// after the routes are collected).
+pub(crate) fn router_and_document(
+    state: &AppState,
+) -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut openapi) = router(state).split_for_parts();
+    CommonResponses.modify(&mut openapi);
+    (router, openapi)
+}
+
 /// Every route of `/v1`, with its OpenAPI description.
-pub(crate) fn router(_state: &AppState) -> OpenApiRouter<AppState> {
+fn router(_state: &AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(accounts::create_account, accounts::list_accounts))
         .routes(routes!(accounts::get_account))

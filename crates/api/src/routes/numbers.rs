@@ -16,10 +16,14 @@ use crate::{ApiError, AppState, Member};
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateNumber {
     /// The number in E.164, e.g. `+34910000001`.
-    #[schema(value_type = String)]
     e164: E164,
     /// What admins call it; defaults to the number itself.
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: Option<String>,
 }
 
@@ -78,6 +82,11 @@ pub(crate) async fn get_number(
 #[serde(deny_unknown_fields)]
 pub(crate) struct UpdateNumber {
     /// New name.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: String,
 }
 

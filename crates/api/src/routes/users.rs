@@ -17,16 +17,25 @@ use crate::{ApiError, AppState, Member, secrets};
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateUser {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: String,
+    #[schema(format = Email, max_length = 254)]
     email: String,
     role: Role,
     /// Password for the web UI and the API (at least 8 characters).
+    #[schema(min_length = 8, max_length = 256)]
     password: String,
     /// Username for the user's SIP phones; generated from the email when left out.
     #[serde(default)]
+    #[schema(pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     sip_username: Option<String>,
     /// Password for the user's SIP phones; generated (and shown once) when left out.
     #[serde(default)]
+    #[schema(min_length = 8, max_length = 256)]
     sip_password: Option<String>,
 }
 
@@ -197,18 +206,27 @@ pub(crate) async fn get_user(
 #[serde(deny_unknown_fields)]
 pub(crate) struct UpdateUser {
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: Option<String>,
     #[serde(default)]
+    #[schema(format = Email, max_length = 254)]
     email: Option<String>,
     /// Only an admin can change roles.
     #[serde(default)]
     role: Option<Role>,
     #[serde(default)]
+    #[schema(min_length = 8, max_length = 256)]
     password: Option<String>,
     /// Changing it needs `sip_password` too (the stored digests include the username).
     #[serde(default)]
+    #[schema(pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     sip_username: Option<String>,
     #[serde(default)]
+    #[schema(min_length = 8, max_length = 256)]
     sip_password: Option<String>,
 }
 
@@ -337,6 +355,11 @@ pub(crate) async fn set_presence(
 pub(crate) struct CreateToken {
     /// What the token is for, e.g. "CRM integration".
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     label: Option<String>,
 }
 
@@ -410,14 +433,20 @@ pub(crate) async fn delete_token(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SignIn {
+    #[schema(format = Email, max_length = 254)]
     email: String,
     password: String,
     /// Needed only when the same email and password belong to users of several accounts.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = Uuid)]
     account_id: Option<centralita_domain::AccountId>,
     /// What the token is for.
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     label: Option<String>,
 }
 
