@@ -144,6 +144,12 @@ impl Harness {
         self.upsert(agent);
     }
 
+    pub fn remove_agent(&mut self, user: UserId) {
+        self.checker.removed(user);
+        self.engine.handle_agent_removed(self.at(), user);
+        self.drain();
+    }
+
     pub fn busy_elsewhere(&mut self, user: UserId, busy: bool) {
         self.checker.busy(user, busy);
         self.engine.handle_agent_busy_elsewhere(self.at(), user, busy);

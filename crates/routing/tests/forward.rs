@@ -1,0 +1,113 @@
+//! Forward mode, the transfer offline action and IVR forwards: the external leg, its answer,
+//! its recording and its failures.
+
+mod common;
+
+use centralita_domain::{Distribution, Incoming, OfflineAction};
+use centralita_routing::{Command, ForwardKind, ForwardOutcome, Party};
+use common::*;
+
+fn forward_number(record: bool) -> centralita_routing::NumberSnapshot {
+    let mut settings = receive(Distribution::Random, &[user_id(1)], OfflineAction::Busy);
+    settings.incoming = Incoming::Forward { forward_to: e164("+34600000099") };
+    settings.record_calls = record;
+    settings.welcome_audio_id = Some(audio(5));
+    snapshot(settings)
+}
+
+#[test]
+fn forward_mode_forwards_every_call() {
+    let mut h = Harness::new();
+    let ana = h.agent("ana", 1);
+    let call = h.call("c1", forward_number(true));
+    h.expect(&[
+        "0s c1 arrived from +34600000001 to +34910000001",
+        "0s c1 forwarded +34600000099 (forward mode: every call is forwarded)",
+        "0s c1 > forward to +34600000099",
+        "0s c1 > early media (183)",
+        "0s c1 > play ringback tone",
+    ]);
+    assert!(h.engine.is_available(&ana), "forward mode rings no agent, even one online");
+    h.advance(8);
+    h.forward(call, ForwardOutcome::Answered);
+    h.expect(&["8s c1 answered", "8s c1 > start recording"]);
+    h.advance(60);
+    h.hangup(call, Party::Callee);
+    assert_eq!(h.ended(call), ("completed".into(), "callee".into(), 68_000, 60_000));
+    assert!(h.commands.iter().any(|(_, c)| matches!(
+        c,
+        Command::Forward { kind: ForwardKind::Forward, to, .. } if to.as_str() == "+34600000099"
+    )));
+    // Every call, not just the first.
+    let second = h.call("c2", forward_number(false));
+    assert_eq!(h.lines_with("> forward"), ["68s c2 > forward to +34600000099"]);
+    h.forward(second, ForwardOutcome::Answered);
+    assert!(h.lines_with("recording").is_empty(), "not recorded when the number does not record");
+    h.hangup(second, Party::Caller);
+    h.assert_idle();
+}
+
+#[test]
+fn transfer_forwards_over_trunk() {
+    let mut h = Harness::new();
+    let mut settings = receive(
+        Distribution::Random,
+        &[user_id(99)],
+        OfflineAction::Transfer { to: e164("+34600000077") },
+    );
+    settings.record_calls = true;
+    let call = h.call("c1", snapshot(settings));
+    h.expect(&[
+        "0s c1 arrived from +34600000001 to +34910000001",
+        "0s c1 offline_action transfer (no assigned agent online)",
+        "0s c1 transferred +34600000077",
+        "0s c1 > transfer to +34600000077",
+        "0s c1 > early media (183)",
+        "0s c1 > play ringback tone",
+    ]);
+    h.advance(3);
+    h.forward(call, ForwardOutcome::Answered);
+    h.expect(&["3s c1 answered", "3s c1 > start recording"]);
+    h.advance(10);
+    h.hangup(call, Party::Caller);
+    assert_eq!(h.ended(call), ("completed".into(), "caller".into(), 13_000, 10_000));
+    h.assert_idle();
+}
+
+#[test]
+fn forward_failure_is_passed_on_as_a_sensible_status() {
+    for (status, expected) in [
+        (486, "reject 486 Busy Here"),
+        (600, "reject 486 Busy Here"),
+        (603, "reject 603 Decline"),
+        (404, "reject 480 Temporarily Unavailable"),
+        (503, "reject 480 Temporarily Unavailable"),
+        (408, "reject 480 Temporarily Unavailable"),
+        (0, "reject 480 Temporarily Unavailable"),
+    ] {
+        let mut h = Harness::new();
+        let call = h.call("c1", forward_number(false));
+        h.take();
+        h.forward(call, ForwardOutcome::Failed { status });
+        assert_eq!(h.lines_with("> reject"), [format!("0s c1 > {expected}")], "{status}");
+        assert_eq!(h.ended(call).0, "forward_failed");
+        h.assert_idle();
+    }
+}
+
+#[test]
+fn caller_hanging_up_while_the_forward_rings_releases_the_leg() {
+    let mut h = Harness::new();
+    let call = h.call("c1", forward_number(false));
+    h.advance(4);
+    h.take();
+    h.hangup(call, Party::Caller);
+    h.expect(&[
+        "4s c1 ended by caller after 4000 ms, talk 0 ms (caller_hung_up)",
+        "4s c1 > release the call",
+    ]);
+    // A late answer of the released leg changes nothing.
+    h.forward(call, ForwardOutcome::Answered);
+    assert!(h.take().is_empty());
+    h.assert_idle();
+}
