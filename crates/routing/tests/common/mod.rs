@@ -319,6 +319,8 @@ pub struct Checker {
     /// Offers not yet answered, declined, failed or cancelled.
     outstanding: HashSet<(CallId, UserId)>,
     online: HashSet<UserId>,
+    /// Agents the engine knows (added and not removed): it ignores "busy" for others.
+    known: HashSet<UserId>,
     busy: HashSet<UserId>,
     /// Calls with their last event time and whether they ended.
     calls: BTreeMap<CallId, (Millis, bool)>,
@@ -326,6 +328,7 @@ pub struct Checker {
 
 impl Checker {
     pub fn presence(&mut self, agent: &Agent) {
+        self.known.insert(agent.user_id);
         if agent.is_online() {
             self.online.insert(agent.user_id);
         } else {
@@ -335,10 +338,12 @@ impl Checker {
 
     pub fn removed(&mut self, user: UserId) {
         self.online.remove(&user);
+        self.known.remove(&user);
+        self.busy.remove(&user);
     }
 
     pub fn busy(&mut self, user: UserId, busy: bool) {
-        if busy {
+        if busy && self.known.contains(&user) {
             self.busy.insert(user);
         } else {
             self.busy.remove(&user);
@@ -420,6 +425,22 @@ impl Checker {
         if is_end {
             assert!(event.reason.is_some(), "ended without reason");
         }
+    }
+
+    pub fn is_busy(&self, user: UserId) -> bool {
+        self.busy.contains(&user)
+    }
+
+    /// Offers in flight, in a stable order.
+    pub fn outstanding(&self) -> Vec<(CallId, UserId)> {
+        let mut list: Vec<_> = self.outstanding.iter().copied().collect();
+        list.sort();
+        list
+    }
+
+    /// Calls that arrived and have not ended, oldest id first.
+    pub fn live_calls(&self) -> Vec<CallId> {
+        self.calls.iter().filter(|(_, (_, ended))| !ended).map(|(c, _)| *c).collect()
     }
 
     #[track_caller]
