@@ -202,6 +202,8 @@ impl Engine {
         let (was_online, was_available) = self.agent_flags(&user);
         let Some(state) = self.agents.get_mut(&user) else { return };
         state.removed = true;
+        // A removed agent is unknown: nothing of their state may outlive a re-add.
+        state.busy_elsewhere = false;
         self.agent_changed(now, user, was_online, was_available, "agent removed");
         if let Some(state) = self.agents.get(&user)
             && state.engaged.is_none()
@@ -213,10 +215,10 @@ impl Engine {
 
     /// The agent is (or no longer is) on a call the engine does not manage, e.g. an outbound
     /// call. A busy agent is never offered a call; one ringing for a call stops ringing.
-    /// Unknown agents are ignored: the driver sends `handle_agent` first.
+    /// Unknown (or removed) agents are ignored: the driver sends `handle_agent` first.
     pub fn handle_agent_busy_elsewhere(&mut self, now: Millis, user: UserId, busy: bool) {
         let (_, was_available) = self.agent_flags(&user);
-        let Some(state) = self.agents.get_mut(&user) else { return };
+        let Some(state) = self.agents.get_mut(&user).filter(|a| !a.removed) else { return };
         state.busy_elsewhere = busy;
         if busy {
             self.withdraw_offer(now, user, "agent started another call");
