@@ -228,6 +228,7 @@ fn split_first_token(value: &str) -> Option<(&str, &str)> {
     if value.is_empty() {
         return None;
     }
+    // `i` is the index of an ASCII blank, so both slices fall on character boundaries.
     match value.find([' ', '\t']) {
         Some(i) => Some((&value[..i], trim_blanks(&value[i..]))),
         None => Some((value, "")),

@@ -107,7 +107,10 @@ impl AudioOffer {
     }
 }
 
-/// Our side of the media: where our RTP socket is and how our `o=` line reads.
+/// Our side of the media: where our RTP socket is and how our `o=` line reads. Keep one per
+/// call leg: the session id never changes, and the version goes up by one with every
+/// description of ours that differs from the previous one, and only then (RFC 3264 §8: an
+/// answer to a session-refresh re-INVITE repeats the same version).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalMedia {
     /// The address peers send RTP to (our public address, not a wildcard).

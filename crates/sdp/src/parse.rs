@@ -200,6 +200,7 @@ fn read_origin(value: &str) -> Option<Origin> {
     if n < 6 {
         return None;
     }
+    // At least six fields: the user name has one or more, the tail exactly five.
     let tail = &fields[n - 5..];
     Some(Origin {
         username: fields[..n - 5].join(" "),
