@@ -45,8 +45,8 @@ pub struct Engine {
     out: Out,
     /// Agents who became available during the current input; offered to waiting calls at its end.
     freed: Vec<UserId>,
-    /// Calls that may need an agent (again) at the end of the current input.
-    to_hunt: Vec<CallId>,
+    /// Calls that may need an agent (again) at the end of the current input, oldest first.
+    to_hunt: BTreeSet<(u64, CallId)>,
     /// Reused buffer of candidate agents, so that choosing an agent does not allocate.
     scratch: Vec<UserId>,
 }
@@ -162,7 +162,7 @@ impl Engine {
             next_seq: 0,
             out: Out::default(),
             freed: Vec::new(),
-            to_hunt: Vec::new(),
+            to_hunt: BTreeSet::new(),
             scratch: Vec::new(),
         }
     }
@@ -425,7 +425,7 @@ impl Engine {
                     call.hunt.resting.retain(|(_, until)| *until > now);
                     let next = call.hunt.resting.iter().map(|(_, until)| *until).min();
                     self.timers.replace(&mut call.rest_timer, id, TimerKind::Rest, next);
-                    self.to_hunt.push(id);
+                    self.to_hunt.insert((call.seq, id));
                 }
                 TimerKind::Ring(user) => {
                     if let Some(index) = call.offer_of(&user) {
@@ -496,7 +496,7 @@ impl Engine {
             self.withdraw_offer(now, user, reason);
             // Calls waiting for this agent may have nobody online left: look at them again.
             if let Some(waiting) = self.waiting_by_user.get(&user) {
-                self.to_hunt.extend(waiting.iter().map(|(_, call)| *call));
+                self.to_hunt.extend(waiting.iter().copied());
             }
         }
         if available && !was_available {
@@ -539,14 +539,8 @@ impl Engine {
         loop {
             if let Some(user) = self.freed.pop() {
                 self.offer_freed_agent(now, user);
-            } else if !self.to_hunt.is_empty() {
-                // Oldest first, as in the queue; the list is short (one input's worth).
-                let calls = &self.calls;
-                let seq = |id: &CallId| calls.get(id).map_or(0, |c| c.seq);
-                let index = (0..self.to_hunt.len())
-                    .min_by_key(|&i| seq(&self.to_hunt[i]))
-                    .unwrap_or_default();
-                let id = self.to_hunt.swap_remove(index);
+            } else if let Some((_, id)) = self.to_hunt.pop_first() {
+                // Oldest first, as in the queue.
                 self.try_offer(now, id);
             } else {
                 break;
@@ -657,8 +651,8 @@ impl Engine {
         self.timers.replace(&mut call.max_wait_timer, id, TimerKind::MaxWait, Some(at));
         self.out.open_media(id, call);
         self.out.cmd(Command::PlayTone { call: id, tone: Tone::Ringback });
+        self.to_hunt.insert((call.seq, id));
         self.sync_waiting(id);
-        self.to_hunt.push(id);
     }
 
     /// Offers the call to whom its distribution chooses among its available agents; with
@@ -765,6 +759,7 @@ impl Engine {
     fn end_offer(&mut self, now: Millis, id: CallId, index: usize, end: OfferEnd, cancel: bool) {
         let Some(call) = self.calls.get_mut(&id) else { return };
         let offer = call.hunt.offers.remove(index);
+        self.to_hunt.insert((call.seq, id));
         self.timers.remove(offer.deadline, id, TimerKind::Ring(offer.user));
         let kind = match end {
             OfferEnd::NoAnswer(reason) => (EventKind::NoAnswer { user_id: offer.user }, reason),
@@ -785,7 +780,6 @@ impl Engine {
         }
         self.release(offer.user, id);
         self.sync_waiting(id);
-        self.to_hunt.push(id);
     }
 
     fn agent_answered(&mut self, now: Millis, id: CallId, index: usize, device: String) {

@@ -244,3 +244,26 @@ fn removed_agent_stops_ringing_and_is_never_offered_again() {
         .collect();
     assert_eq!(offers, [(0, ana), (0, ben), (30_000, ben), (60_000, ben)]);
 }
+
+#[test]
+fn a_long_queue_whose_last_agent_goes_offline_gets_the_offline_action_in_order() {
+    let mut h = Harness::new();
+    let ana = h.agent("ana", 1);
+    let number = snapshot(receive(Distribution::Random, &[ana], OfflineAction::Disconnect));
+    let talking = h.call("c0", number.clone());
+    h.answer(talking, ana);
+    for n in 1..=200 {
+        h.call(&format!("c{n}"), number.clone());
+    }
+    h.take();
+    h.set_online(ana, false);
+    let rejected: Vec<String> = h
+        .lines_with("offline_action")
+        .into_iter()
+        .map(|l| l.split(' ').nth(1).unwrap_or_default().to_owned())
+        .collect();
+    let expected: Vec<String> = (1..=200).map(|n| format!("c{n}")).collect();
+    assert_eq!(rejected, expected);
+    h.hangup(talking, Party::Caller);
+    h.assert_idle();
+}
