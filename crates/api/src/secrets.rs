@@ -52,10 +52,10 @@ pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
 /// The digest HA1 values of SIP credentials, `H(username:realm:password)` in hex, for MD5 and
 /// SHA-256 (RFC 8760): enough to check a REGISTER, useless to log in anywhere else.
 pub fn sip_ha1(username: &str, realm: &str, password: &str) -> (String, String) {
-    let input = format!("{username}:{realm}:{password}");
+    use centralita_sip::digest::{Algorithm, ha1};
     (
-        hex::encode(md5::Md5::digest(input.as_bytes())),
-        hex::encode(sha2::Sha256::digest(input.as_bytes())),
+        ha1(Algorithm::Md5, username, realm, password),
+        ha1(Algorithm::Sha256, username, realm, password),
     )
 }
 
