@@ -16,9 +16,9 @@
 //!   over the whole band; a ringback tone has none of its energy on a keypad frequency).
 //!
 //! A key is reported once when two consecutive windows hold it (the tone has lasted ~30-40 ms;
-//! keys shorter than 40 ms are not required to be heard), and the same key again only after two
-//! consecutive windows without it (a gap of ~30 ms; a dropout of one window within a long press
-//! does not make a second press).
+//! keys shorter than 40 ms are not required to be heard), and the same key again only after
+//! three consecutive windows without it: the 40 ms pause between keys always gives three, while
+//! a dropout of up to 10 ms within a press (which receivers must bridge) spoils at most two.
 //!
 //! Levels are in dBFS relative to a full-scale sine (AES17): a sine of peak 32768 is 0 dBFS.
 
@@ -50,7 +50,7 @@ const TONE_SHARE: f32 = 0.6;
 /// Consecutive windows with the key before it is reported.
 const MIN_ON_WINDOWS: u8 = 2;
 /// Consecutive windows without the key before it may be reported again.
-const MIN_OFF_WINDOWS: u8 = 2;
+const MIN_OFF_WINDOWS: u8 = 3;
 
 /// `2 cos(2π f / 8000)` for each frequency: the Goertzel recurrence coefficient.
 fn coefficients(freqs: &[f32; 4]) -> [f32; 4] {
