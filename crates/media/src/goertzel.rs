@@ -3,7 +3,9 @@
 //!
 //! Eight Goertzel filters (the four row and four column frequencies of the keypad) run over a
 //! 20 ms window that slides by 10 ms, so each 20 ms frame is examined twice: with its first half
-//! behind the previous frame's second half, and alone. A window holds a key when all of these
+//! behind the previous frame's second half, and alone. The filters run once over each 10 ms
+//! half and the two halves' outputs are combined into each window's spectrum (the DFT is
+//! linear), so the overlap costs nothing. A window holds a key when all of these
 //! hold (the usual checks of telephone-network receivers, thresholds chosen by us):
 //!
 //! - both the strongest row and the strongest column are at least −36 dBFS (a key sent at the
@@ -52,18 +54,73 @@ const MIN_ON_WINDOWS: u8 = 2;
 /// Consecutive windows without the key before it may be reported again.
 const MIN_OFF_WINDOWS: u8 = 3;
 
-/// `2 cos(2π f / 8000)` for each frequency: the Goertzel recurrence coefficient.
-fn coefficients(freqs: &[f32; 4]) -> [f32; 4] {
-    freqs.map(|f| 2.0 * (std::f32::consts::TAU * f / 8000.0).cos())
+/// All eight frequencies, rows first.
+const FREQS: [f32; 8] = [ROWS[0], ROWS[1], ROWS[2], ROWS[3], COLS[0], COLS[1], COLS[2], COLS[3]];
+
+/// Per-frequency constants of the Goertzel recurrence and of the half-window combination.
+#[derive(Debug, Clone, Copy)]
+struct Filter {
+    /// `2 cos ω`: the recurrence coefficient.
+    coef: f32,
+    /// `cos ω` and `sin ω`: the complex output `y = s1 − e^{−jω} s2`.
+    cos: f32,
+    sin: f32,
+    /// `e^{−jω·80}` (real, imaginary): moves a half's spectrum 80 samples later.
+    shift: (f32, f32),
+}
+
+impl Filter {
+    fn new(freq: f32) -> Self {
+        let w = std::f32::consts::TAU * freq / 8000.0;
+        let shift = w * HOP as f32;
+        Filter {
+            coef: 2.0 * w.cos(),
+            cos: w.cos(),
+            sin: w.sin(),
+            shift: (shift.cos(), -shift.sin()),
+        }
+    }
+}
+
+/// What one 10 ms half contributes to the two windows it belongs to.
+#[derive(Debug, Clone, Copy, Default)]
+struct Half {
+    /// Sum of squares of the samples.
+    energy: f32,
+    /// Goertzel output `y` per frequency (complex). With the half's DFT `X = e^{−jω·79} y`,
+    /// a window made of halves a then b has `|X|² = |y_a + e^{−jω·80} y_b|²`, so each half is
+    /// filtered once although it is part of two windows.
+    y: [(f32, f32); 8],
+}
+
+impl Half {
+    fn analyse(samples: &[i16], filters: &[Filter; 8]) -> Self {
+        let mut energy = 0f32;
+        let mut s1 = [0f32; 8];
+        let mut s2 = [0f32; 8];
+        for &x in samples {
+            let x = f32::from(x);
+            energy += x * x;
+            for k in 0..8 {
+                let s = x + filters[k].coef * s1[k] - s2[k];
+                s2[k] = s1[k];
+                s1[k] = s;
+            }
+        }
+        let y = std::array::from_fn(|k| {
+            let f = &filters[k];
+            (s1[k] - f.cos * s2[k], f.sin * s2[k])
+        });
+        Half { energy, y }
+    }
 }
 
 /// Detects DTMF keys in 8 kHz audio fed 20 ms at a time.
 #[derive(Debug, Clone)]
 pub struct InBandDetector {
-    row_coefs: [f32; 4],
-    col_coefs: [f32; 4],
+    filters: [Filter; 8],
     /// The second half of the previous frame (the start of the overlapping window).
-    previous_half: [i16; HOP],
+    previous: Half,
     /// What the last window held, and for how many windows in a row.
     last: Option<u8>,
     run: u8,
@@ -81,9 +138,8 @@ impl InBandDetector {
     /// A detector that has heard nothing.
     pub fn new() -> Self {
         InBandDetector {
-            row_coefs: coefficients(&ROWS),
-            col_coefs: coefficients(&COLS),
-            previous_half: [0; HOP],
+            filters: FREQS.map(Filter::new),
+            previous: Half::default(),
             last: None,
             run: 0,
             active: None,
@@ -92,24 +148,19 @@ impl InBandDetector {
 
     /// Examines the next 20 ms; returns the key whose press was just recognised, if any.
     pub fn push_frame(&mut self, frame: &[i16; 160]) -> Option<char> {
-        let mut window = [0f32; WINDOW];
-        for (w, &s) in window.iter_mut().zip(self.previous_half.iter().chain(&frame[..HOP])) {
-            *w = f32::from(s);
-        }
-        let first = self.step(&window);
-        for (w, &s) in window.iter_mut().zip(frame) {
-            *w = f32::from(s);
-        }
-        let second = self.step(&window);
-        self.previous_half.copy_from_slice(&frame[HOP..]);
-        // Two reports in one frame would need a key to start, stop for two windows and start
+        let a = Half::analyse(&frame[..HOP], &self.filters);
+        let b = Half::analyse(&frame[HOP..], &self.filters);
+        let first = self.step(&self.previous.clone(), &a);
+        let second = self.step(&a, &b);
+        self.previous = b;
+        // Two reports in one frame would need a key to start, stop for three windows and start
         // again within 20 ms, which MIN_ON_WINDOWS and MIN_OFF_WINDOWS rule out.
         first.or(second).and_then(event_key)
     }
 
     /// Feeds one window's verdict to the on/off logic.
-    fn step(&mut self, window: &[f32; WINDOW]) -> Option<u8> {
-        let hit = self.classify(window);
+    fn step(&mut self, a: &Half, b: &Half) -> Option<u8> {
+        let hit = self.classify(a, b);
         if hit == self.last {
             self.run = self.run.saturating_add(1);
         } else {
@@ -129,14 +180,23 @@ impl InBandDetector {
         }
     }
 
-    /// The key a window holds, if it passes every check.
-    fn classify(&self, window: &[f32; WINDOW]) -> Option<u8> {
-        let total_ms = window.iter().map(|x| x * x).sum::<f32>() / WINDOW as f32;
+    /// The key the window made of halves `a` then `b` holds, if it passes every check.
+    fn classify(&self, a: &Half, b: &Half) -> Option<u8> {
+        let total_ms = (a.energy + b.energy) / WINDOW as f32;
         if total_ms < 2.0 * MIN_TONE_MS {
             return None;
         }
-        let rows = goertzel_ms(window, &self.row_coefs);
-        let cols = goertzel_ms(window, &self.col_coefs);
+        // Each frequency's mean square in the window (a sine of peak A gives about A²/2).
+        let scale = 2.0 / (WINDOW * WINDOW) as f32;
+        let ms: [f32; 8] = std::array::from_fn(|k| {
+            let (c, d) = self.filters[k].shift;
+            let (re_b, im_b) = b.y[k];
+            let re = a.y[k].0 + c * re_b - d * im_b;
+            let im = a.y[k].1 + c * im_b + d * re_b;
+            (re * re + im * im) * scale
+        });
+        let rows = [ms[0], ms[1], ms[2], ms[3]];
+        let cols = [ms[4], ms[5], ms[6], ms[7]];
         let (row, row_ms) = strongest(&rows)?;
         let (col, col_ms) = strongest(&cols)?;
         let loud = row_ms >= MIN_TONE_MS && col_ms >= MIN_TONE_MS;
@@ -145,21 +205,6 @@ impl InBandDetector {
         let share = row_ms + col_ms >= TONE_SHARE * total_ms;
         (loud && twist && peaks && share).then_some(KEYPAD[row][col])
     }
-}
-
-/// Each frequency's mean square in the window (a sine of peak A gives about A²/2).
-fn goertzel_ms(window: &[f32; WINDOW], coefs: &[f32; 4]) -> [f32; 4] {
-    let mut s1 = [0f32; 4];
-    let mut s2 = [0f32; 4];
-    for &x in window {
-        for k in 0..4 {
-            let s = x + coefs[k] * s1[k] - s2[k];
-            s2[k] = s1[k];
-            s1[k] = s;
-        }
-    }
-    let scale = 2.0 / (WINDOW * WINDOW) as f32;
-    std::array::from_fn(|k| (s1[k] * s1[k] + s2[k] * s2[k] - coefs[k] * s1[k] * s2[k]) * scale)
 }
 
 /// The index and value of the largest of four (None only for NaN, which finite input cannot
@@ -188,13 +233,33 @@ mod tests {
     }
 
     #[test]
-    fn goertzel_measures_a_sine_mean_square() {
+    fn halves_combine_into_the_window_s_spectrum() {
+        // A sine exactly: the combined halves measure its mean square at its frequency, and
+        // much less at the neighbouring row.
         let samples = tone(&[852.0], 10_000.0, 0, 160);
-        let window: [f32; 160] = std::array::from_fn(|n| f32::from(samples[n]));
-        let ms = goertzel_ms(&window, &coefficients(&ROWS));
+        let filters = FREQS.map(Filter::new);
+        let a = Half::analyse(&samples[..80], &filters);
+        let b = Half::analyse(&samples[80..], &filters);
+        let scale = 2.0 / (160.0 * 160.0);
+        let ms = |k: usize| {
+            let (c, d) = filters[k].shift;
+            let re = a.y[k].0 + c * b.y[k].0 - d * b.y[k].1;
+            let im = a.y[k].1 + c * b.y[k].1 + d * b.y[k].0;
+            (re * re + im * im) * scale
+        };
         let expected = 10_000f32 * 10_000.0 / 2.0;
-        assert!((ms[2] / expected - 1.0).abs() < 0.05, "{ms:?}");
-        assert!(ms[0] < expected / 10.0 && ms[3] < expected / 10.0, "{ms:?}");
+        assert!((ms(2) / expected - 1.0).abs() < 0.05, "{}", ms(2));
+        assert!(ms(0) < expected / 10.0 && ms(3) < expected / 10.0);
+        // And equals a direct 160-sample Goertzel.
+        let coef = filters[2].coef;
+        let (mut s1, mut s2) = (0f32, 0f32);
+        for &x in &samples {
+            let s = f32::from(x) + coef * s1 - s2;
+            s2 = s1;
+            s1 = s;
+        }
+        let direct = (s1 * s1 + s2 * s2 - coef * s1 * s2) * scale;
+        assert!((ms(2) / direct - 1.0).abs() < 1e-3, "{} vs {direct}", ms(2));
     }
 
     #[test]

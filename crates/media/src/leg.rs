@@ -1079,6 +1079,13 @@ impl Leg {
         }
     }
 
+    /// Bytes this leg occupies: itself, and its receive-side analysis once allocated (a prompt
+    /// is shared and not counted). For the server's per-call memory budget.
+    pub fn memory_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.analysis.as_ref().map_or(0, |_| std::mem::size_of::<Analysis>())
+    }
+
     /// The jitter buffer's counters, when the receive-side analysis runs.
     pub fn jitter_counters(&self) -> Option<crate::jitter::JitterCounters> {
         self.analysis.as_ref().map(|a| a.jitter.counters())

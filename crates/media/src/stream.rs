@@ -58,8 +58,10 @@ enum Segment {
     Fresh,
     /// Generated audio: the next packet's timestamp.
     Generated { next_ts: u32 },
-    /// Forwarded packets: our numbers are the source's plus these offsets.
-    Forwarded { src_ssrc: u32, seq_offset: u16, ts_offset: u32, first_seq: u16 },
+    /// Forwarded packets: our numbers are the source's plus these offsets. `issued` counts
+    /// the sequence numbers the segment has used so far (saturating), to tell a reordered
+    /// packet of this segment from one of before it without comparing across a wrap.
+    Forwarded { src_ssrc: u32, seq_offset: u16, ts_offset: u32, issued: u32 },
 }
 
 /// Our outgoing stream's numbering.
@@ -157,32 +159,39 @@ impl OutgoingStream {
         payload_len: usize,
     ) -> Option<Stamp> {
         let mut marker = src.marker;
-        let (seq_offset, ts_offset, first_seq) = match self.segment {
-            Segment::Forwarded { src_ssrc, seq_offset, ts_offset, first_seq }
-                if src_ssrc == src.ssrc
-                    && seq_diff(src.sequence.wrapping_add(seq_offset), self.next_seq).abs()
-                        <= MAX_SOURCE_JUMP =>
-            {
-                (seq_offset, ts_offset, first_seq)
+        let continues = match self.segment {
+            Segment::Forwarded { src_ssrc, seq_offset, .. } if src_ssrc == src.ssrc => {
+                let distance = seq_diff(src.sequence.wrapping_add(seq_offset), self.next_seq);
+                (-MAX_SOURCE_JUMP..=MAX_SOURCE_JUMP).contains(&distance)
             }
-            _ => {
-                marker = true;
-                let seq_offset = self.next_seq.wrapping_sub(src.sequence);
-                let ts_offset = self.anchor(now).wrapping_sub(src.timestamp);
-                self.segment = Segment::Forwarded {
-                    src_ssrc: src.ssrc,
-                    seq_offset,
-                    ts_offset,
-                    first_seq: self.next_seq,
-                };
-                (seq_offset, ts_offset, self.next_seq)
-            }
+            _ => false,
         };
-        let sequence = src.sequence.wrapping_add(seq_offset);
-        if seq_diff(sequence, first_seq) < 0 {
-            return None;
+        if !continues {
+            marker = true;
+            self.segment = Segment::Forwarded {
+                src_ssrc: src.ssrc,
+                seq_offset: self.next_seq.wrapping_sub(src.sequence),
+                ts_offset: self.anchor(now).wrapping_sub(src.timestamp),
+                issued: 0,
+            };
         }
-        let timestamp = src.timestamp.wrapping_add(ts_offset);
+        let Segment::Forwarded { seq_offset, ts_offset, issued, .. } = &mut self.segment else {
+            // Set just above when it was anything else.
+            return None;
+        };
+        let sequence = src.sequence.wrapping_add(*seq_offset);
+        let timestamp = src.timestamp.wrapping_add(*ts_offset);
+        // Within ±MAX_SOURCE_JUMP of next_seq, checked above.
+        let distance = i32::from(seq_diff(sequence, self.next_seq));
+        if distance < 0 {
+            // Reordered: forward it (the far end reorders) unless its number was used before
+            // this segment began.
+            if distance.unsigned_abs() > *issued {
+                return None;
+            }
+        } else {
+            *issued = issued.saturating_add(distance.unsigned_abs() + 1);
+        }
         self.sent(now, sequence, timestamp, samples, payload_len);
         Some(Stamp { marker, sequence, timestamp })
     }
@@ -281,5 +290,24 @@ mod tests {
         assert_eq!((other.marker, other.sequence), (true, 12));
         let jump = s.forwarded(t0, &p(6, 5000), 160, 160).unwrap();
         assert_eq!((jump.marker, jump.sequence), (true, 13));
+    }
+
+    #[test]
+    fn a_long_bridge_keeps_forwarding_across_the_wrap() {
+        let t0 = Instant::now();
+        let mut s = OutgoingStream::new(1, 0, 0, t0);
+        let p = |seq: u16| SourcePacket { ssrc: 5, sequence: seq, timestamp: 0, marker: false };
+        // 200,000 packets (more than an hour), one reordered pair in every hundred.
+        for n in 0..200_000u32 {
+            let seq = if n % 100 == 50 {
+                n + 1
+            } else if n % 100 == 51 {
+                n - 1
+            } else {
+                n
+            };
+            let stamp = s.forwarded(t0, &p(seq as u16), 160, 160);
+            assert_eq!(stamp.map(|st| st.sequence), Some(seq as u16), "packet {n}");
+        }
     }
 }

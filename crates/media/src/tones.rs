@@ -256,7 +256,8 @@ impl ToneGenerator {
             out.fill(0);
             return false;
         }
-        let steps = self.tone.frequencies.map(u32::from);
+        // A frequency at or above the sampling rate aliases anyway; reduce it into the table.
+        let steps = self.tone.frequencies.map(|f| u32::from(f) % RATE);
         for sample in out.iter_mut() {
             let on = !self.finished && self.segment.is_multiple_of(2);
             *sample = if on {
@@ -269,7 +270,11 @@ impl ToneGenerator {
                 0
             };
             for (phase, step) in self.phases.iter_mut().zip(steps) {
-                *phase = (*phase + step) % RATE;
+                // step < RATE, so one subtraction keeps the phase in the table.
+                *phase += step;
+                if *phase >= RATE {
+                    *phase -= RATE;
+                }
             }
             if !self.finished {
                 self.left -= 1;
