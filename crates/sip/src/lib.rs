@@ -34,22 +34,35 @@
 //! `digest` (challenge/credentials, client, stateless-nonce server), `scan` (the character
 //! classes and a cursor), `error`.
 
+mod dialog;
+mod endpoint;
 mod error;
 mod header;
 mod message;
 mod method;
 mod parse;
 mod scan;
+mod timer;
+mod transaction;
+mod transport;
 mod typed;
 mod uri;
 
 pub mod digest;
 
+pub use dialog::{Dialog, DialogError, DialogKey, DialogState, Role};
+pub use endpoint::{
+    Config, DialogEnd, DialogId, Endpoint, EndpointError, Event, ForkPolicy, TransactionError,
+    TransactionKey,
+};
 pub use error::{ParseError, UriError, ValueError};
 pub use header::{Header, HeaderName, Headers};
 pub use message::{Message, Request, Response, Version};
 pub use method::Method;
 pub use parse::{Limits, StreamItem, error_response, parse_stream, parse_stream_item};
+pub use timer::TimerConfig;
+pub use transaction::TransactionState;
+pub use transport::{Peer, Transmit, Transport};
 pub use typed::{
     CSeq, Contact, ContentType, MAGIC_COOKIE, NameAddr, Param, Params, RAck, Reason, Via,
 };
