@@ -1346,8 +1346,9 @@ impl Endpoint {
     /// `Response::for_request(request, ...)`; the layer adds our To tag (the same for every
     /// response of the transaction) if it has none. A 1xx with a tag or a 2xx to an INVITE
     /// creates (or confirms) the UAS dialog, whose id is returned; a 2xx to INVITE needs a
-    /// Contact (in a re-INVITE the dialog's is added if missing). Provisional responses are
-    /// made reliable when the INVITE requires 100rel.
+    /// Contact (in a re-INVITE the dialog's is added if missing), and gets the request's
+    /// Record-Route copied in (12.1.1). Provisional responses are made reliable when the
+    /// INVITE requires 100rel.
     pub fn respond(
         &mut self,
         now: Instant,
@@ -1385,6 +1386,17 @@ impl Endpoint {
             }
         }
         let mut dialog = None;
+        if tx.kind == Kind::InviteServer
+            && (101..300).contains(&status)
+            && tx.dialog.is_none()
+            && !response.headers.contains(&HeaderName::RECORD_ROUTE)
+        {
+            // 12.1.1: the dialog-creating response carries the request's Record-Route, so the
+            // caller's route set matches ours.
+            for rr in tx.request.headers.get_all(&HeaderName::RECORD_ROUTE) {
+                response.headers.push(HeaderName::RECORD_ROUTE, rr);
+            }
+        }
         if tx.kind == Kind::InviteServer {
             if (200..300).contains(&status) {
                 let id = self.uas_dialog(key, &mut response)?;
