@@ -454,8 +454,14 @@ impl Endpoint {
         DialogId(self.next_id)
     }
 
-    fn send(&mut self, to: Peer, fallback: Option<SocketAddr>, bytes: Vec<u8>) {
-        self.transmits.push_back(Transmit { to, fallback, bytes });
+    fn send(
+        &mut self,
+        to: Peer,
+        fallback: Option<SocketAddr>,
+        bytes: Vec<u8>,
+        transaction: Option<TransactionKey>,
+    ) {
+        self.transmits.push_back(Transmit { to, fallback, bytes, transaction });
     }
 
     // ---- Outputs -------------------------------------------------------------------------
@@ -494,12 +500,19 @@ impl Endpoint {
 
     /// The binary could not deliver a message of this transaction (connection refused or
     /// closed with no fallback, ICMP unreachable): the transaction ends (RFC 3261 17.1.4).
-    pub fn handle_transport_error(&mut self, now: Instant, key: TransactionKey) {
-        if self.transactions.get(&key).is_some_and(|t| t.kind.is_client()) {
-            self.terminate(now, key, Some(TransactionError::Transport));
-        } else {
-            self.terminate(now, key, None);
-        }
+    /// The TU hears of it (`TransactionFailed`) only if the transaction was still waiting
+    /// for its final response.
+    pub fn handle_transport_error(&mut self, _now: Instant, key: TransactionKey) {
+        let waiting = self.transactions.get(&key).is_some_and(|t| {
+            t.kind.is_client()
+                && matches!(
+                    t.state,
+                    TransactionState::Calling
+                        | TransactionState::Trying
+                        | TransactionState::Proceeding
+                )
+        });
+        self.terminate(key, waiting.then_some(TransactionError::Transport));
     }
 
     /// Fires every timer due at `now`.
@@ -516,7 +529,7 @@ impl Endpoint {
                         Fired::Nothing => {}
                         Fired::Retransmit => {
                             let (to, fb, bytes) = (tx.peer, tx.fallback, tx.wire.clone());
-                            self.send(to, fb, bytes);
+                            self.send(to, fb, bytes, Some(key));
                         }
                         Fired::SendTrying => {
                             let mut trying = Response::for_request(&tx.request, 100, "Trying");
@@ -528,7 +541,7 @@ impl Endpoint {
                         Fired::CancelNow => self.send_cancel(now, key),
                         Fired::Terminate { timed_out } => {
                             let error = timed_out.then_some(TransactionError::Timeout);
-                            self.terminate(now, key, error);
+                            self.terminate(key, error);
                         }
                     }
                 }
@@ -554,8 +567,8 @@ impl Endpoint {
                     e.interval_2xx = e.interval_2xx.saturating_mul(2).min(cfg.t2);
                     let next = now + e.interval_2xx;
                     e.set(&mut self.timers, id, DialogSlot::Retransmit2xx, Some(next));
-                    let (to, fb) = (e.peer, e.fallback);
-                    self.send(to, fb, bytes);
+                    let (to, fb, invite) = (e.peer, e.fallback, e.invite);
+                    self.send(to, fb, bytes, invite);
                 }
             }
             DialogSlot::GiveUp2xx => {
@@ -571,8 +584,8 @@ impl Endpoint {
                     e.interval_1xx = e.interval_1xx.saturating_mul(2);
                     let next = now + e.interval_1xx;
                     e.set(&mut self.timers, id, DialogSlot::Retransmit1xx, Some(next));
-                    let (to, fb) = (e.peer, e.fallback);
-                    self.send(to, fb, bytes);
+                    let (to, fb, invite) = (e.peer, e.fallback, e.invite);
+                    self.send(to, fb, bytes, invite);
                 }
             }
             DialogSlot::GiveUp1xx => {
@@ -602,7 +615,7 @@ impl Endpoint {
                 let mut response =
                     Response::for_request(&request, e.status_code(), &e.reason_phrase());
                 self.stateless_tag(&mut response);
-                self.send(reply_to, fallback, response.to_bytes());
+                self.send(reply_to, fallback, response.to_bytes(), None);
             }
             return;
         }
@@ -618,7 +631,7 @@ impl Endpoint {
                 && tx.replays_on_retransmission()
             {
                 let (to, fb, bytes) = (tx.peer, tx.fallback, tx.wire.clone());
-                self.send(to, fb, bytes);
+                self.send(to, fb, bytes, Some(key));
             }
             return;
         }
@@ -726,11 +739,12 @@ impl Endpoint {
         e.pending_2xx = None;
         e.set(&mut self.timers, id, DialogSlot::Retransmit2xx, None);
         e.set(&mut self.timers, id, DialogSlot::GiveUp2xx, None);
-        let bye = std::mem::take(&mut e.bye_after_ack);
-        self.events.push_back(Event::Ack { dialog: id, request });
-        if bye {
+        if e.bye_after_ack {
+            // The TU hung up before the ACK came: now the BYE may go (15).
             self.internal_bye(now, id);
             self.end_dialog(id, DialogEnd::ByeSent);
+        } else {
+            self.events.push_back(Event::Ack { dialog: id, request });
         }
     }
 
@@ -850,11 +864,11 @@ impl Endpoint {
                 // The final response again: our ACK was lost (17.1.1.2).
                 if let Some(ack) = tx.ack.clone() {
                     let to = tx.peer;
-                    self.send(to, None, ack);
+                    self.send(to, None, ack, Some(key));
                 }
             }
             (Kind::InviteClient, ClientVerdict::Pass) if response.status >= 300 => {
-                self.invite_rejected(now, key, response);
+                self.invite_rejected(key, response);
             }
             (Kind::InviteClient, ClientVerdict::Pass) if response.status >= 200 => {
                 self.invite_2xx(now, key, response);
@@ -890,7 +904,7 @@ impl Endpoint {
             && *seq == cseq.seq
         {
             let (to, bytes) = (e.peer, ack.clone());
-            self.send(to, None, bytes);
+            self.send(to, None, bytes, None);
         }
     }
 
@@ -962,7 +976,7 @@ impl Endpoint {
         {
             // A retransmitted 2xx: the ACK again (13.2.2.4).
             let (to, bytes) = (tx.peer, ack.clone());
-            self.send(to, None, bytes);
+            self.send(to, None, bytes, None);
             return;
         }
         let Some(dk) = DialogKey::of_response(&response).ok().flatten() else {
@@ -999,7 +1013,7 @@ impl Endpoint {
         }
         if cancelled || extra {
             // Nobody wants this call any more, but its 2xx must be ACKed before the BYE.
-            self.send_ack(now, key, id, invite_seq, None);
+            self.send_ack(Some(key), id, invite_seq, None);
             self.internal_bye(now, id);
             if !extra && origin == Origin::Tu {
                 self.events.push_back(Event::Response { key, response, dialog: Some(id) });
@@ -1009,7 +1023,7 @@ impl Endpoint {
             return;
         }
         if has_offer {
-            self.send_ack(now, key, id, invite_seq, None);
+            self.send_ack(Some(key), id, invite_seq, None);
         } else if let Some(e) = self.dialogs.get_mut(&id) {
             e.ack_due = Some(invite_seq);
         }
@@ -1018,15 +1032,14 @@ impl Endpoint {
         }
     }
 
-    fn invite_rejected(&mut self, now: Instant, key: TransactionKey, response: Response) {
+    fn invite_rejected(&mut self, key: TransactionKey, response: Response) {
         let Some(tx) = self.transactions.get_mut(&key) else { return };
         let ack = tx.build_non_2xx_ack(&response);
         let wire = ack.to_bytes();
         tx.ack = Some(wire.clone());
         let (to, origin, in_dialog, forks) =
             (tx.peer, tx.origin, tx.dialog, std::mem::take(&mut tx.forks));
-        self.send(to, None, wire);
-        let _ = now;
+        self.send(to, None, wire, Some(key));
         for id in forks {
             if self.dialogs.get(&id).is_some_and(|e| e.dialog.state() == DialogState::Early) {
                 self.end_dialog(id, DialogEnd::Rejected(response.status));
@@ -1059,7 +1072,7 @@ impl Endpoint {
 
     // ---- Ending things ---------------------------------------------------------------------
 
-    fn terminate(&mut self, _now: Instant, key: TransactionKey, error: Option<TransactionError>) {
+    fn terminate(&mut self, key: TransactionKey, error: Option<TransactionError>) {
         let Some(tx) = self.transactions.remove(&key) else { return };
         match &tx.index {
             IndexKey::Server(k) => {
@@ -1090,7 +1103,10 @@ impl Endpoint {
     fn end_dialog(&mut self, id: DialogId, reason: DialogEnd) {
         let Some(e) = self.dialogs.remove(&id) else { return };
         self.dialog_index.remove(e.dialog.key());
-        self.events.push_back(Event::DialogTerminated { dialog: id, reason });
+        // A UAS that asked for BYE before the ACK was told at once (`bye`); not twice.
+        if !e.bye_after_ack {
+            self.events.push_back(Event::DialogTerminated { dialog: id, reason });
+        }
     }
 
     // ---- Requests from the TU --------------------------------------------------------------
@@ -1114,7 +1130,7 @@ impl Endpoint {
         request.headers.from()?;
         request.headers.call_id()?;
         let dialog =
-            DialogKey::of_response_like(&request)?.and_then(|k| self.dialog_index.get(&k).copied());
+            DialogKey::of_outgoing(&request)?.and_then(|k| self.dialog_index.get(&k).copied());
         Ok(self.start_client(now, request, to, Origin::Tu, dialog))
     }
 
@@ -1147,6 +1163,9 @@ impl Endpoint {
     /// (RFC 3261 15); the dialog is over for the TU at once either way.
     pub fn bye(&mut self, now: Instant, id: DialogId) -> Result<(), EndpointError> {
         let e = self.dialogs.get_mut(&id).ok_or(EndpointError::UnknownDialog)?;
+        if e.bye_after_ack {
+            return Err(EndpointError::UnknownDialog);
+        }
         if e.dialog.role() == Role::Uas && e.pending_2xx.is_some() {
             e.bye_after_ack = true;
             // Keep the entry (to take the ACK) but hide it from the TU.
@@ -1165,14 +1184,14 @@ impl Endpoint {
     /// Retransmitted 2xx get the same ACK again.
     pub fn ack(
         &mut self,
-        now: Instant,
+        _now: Instant,
         id: DialogId,
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<(), EndpointError> {
         let e = self.dialogs.get_mut(&id).ok_or(EndpointError::UnknownDialog)?;
         let seq = e.ack_due.take().ok_or(EndpointError::NoAckPending)?;
         let key = e.invite;
-        self.send_ack_with(now, key, id, seq, body);
+        self.send_ack(key, id, seq, body);
         Ok(())
     }
 
@@ -1226,18 +1245,6 @@ impl Endpoint {
 
     fn send_ack(
         &mut self,
-        now: Instant,
-        key: TransactionKey,
-        id: DialogId,
-        seq: u32,
-        body: Option<(&str, Vec<u8>)>,
-    ) {
-        self.send_ack_with(now, Some(key), id, seq, body);
-    }
-
-    fn send_ack_with(
-        &mut self,
-        _now: Instant,
         key: Option<TransactionKey>,
         id: DialogId,
         seq: u32,
@@ -1259,7 +1266,7 @@ impl Endpoint {
         if let Some(tx) = key.and_then(|k| self.transactions.get_mut(&k)) {
             tx.acks.push((remote_tag, wire.clone()));
         }
-        self.send(peer, None, wire);
+        self.send(peer, None, wire, None);
     }
 
     fn add_via(&self, request: &mut Request, branch: &str, peer: Peer) {
@@ -1336,7 +1343,7 @@ impl Endpoint {
         tx.start_client(now, &cfg, &mut self.timers);
         self.client_index.insert(index, key);
         self.transactions.insert(key, tx);
-        self.send(to, None, wire);
+        self.send(to, None, wire, Some(key));
         key
     }
 
@@ -1454,7 +1461,7 @@ impl Endpoint {
         tx.wire = wire.clone();
         tx.on_tu_response(now, response.status, &cfg, &mut self.timers);
         let (to, fb) = (tx.peer, tx.fallback);
-        self.send(to, fb, wire);
+        self.send(to, fb, wire, Some(key));
     }
 
     /// The UAS dialog of an INVITE server transaction: its re-INVITE dialog, the one an
@@ -1534,7 +1541,7 @@ impl Endpoint {
 impl DialogKey {
     /// The key of the dialog a request we are about to send belongs to: our tag in From,
     /// theirs in To. `None` without a To tag.
-    fn of_response_like(request: &Request) -> Result<Option<DialogKey>, ParseError> {
+    fn of_outgoing(request: &Request) -> Result<Option<DialogKey>, ParseError> {
         let to = request.headers.to()?;
         let Some(remote) = to.tag() else { return Ok(None) };
         let from = request.headers.from()?;

@@ -69,6 +69,10 @@ pub struct Transmit {
     pub fallback: Option<SocketAddr>,
     /// The message, printed.
     pub bytes: Vec<u8>,
+    /// The transaction it belongs to, to name in `Endpoint::handle_transport_error` if it
+    /// cannot be sent. `None` for what belongs to no transaction (the ACK for a 2xx, a
+    /// stateless answer).
+    pub transaction: Option<crate::TransactionKey>,
 }
 
 /// Where the response to a request that arrived from `source` with top Via `via` goes:

@@ -676,4 +676,10 @@ fn bye_before_ack_waits_for_the_ack() {
         ]
     );
     assert_eq!((sim.a.ep.dialog_count(), sim.b.ep.dialog_count()), (0, 0));
+    let ended = sim
+        .events(Side::B)
+        .into_iter()
+        .filter(|e| matches!(e, Event::DialogTerminated { .. }))
+        .collect::<Vec<_>>();
+    assert_eq!(ended.len(), 1, "told once, at bye(): {ended:?}");
 }

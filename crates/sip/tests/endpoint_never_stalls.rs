@@ -6,7 +6,7 @@
 //! - after `handle_timeout(now)` no timer is left at or before `now` (checked by the
 //!   simulator on every step);
 //! - once every request has its final answer and the clock has run past every timer, no
-//!   transaction is left alive on either side.
+//!   transaction is left alive on either side, and the timer queue is empty.
 
 mod sim;
 
@@ -305,6 +305,12 @@ fn run(actions: Vec<Action>, seed: u64, tcp: bool, loss: u8) {
         (0, 0),
         "transactions left after every timer ran out"
     );
+    // Confirmed dialogs hold no timers, and stale queue entries are gone once passed.
+    for side in [Side::A, Side::B] {
+        let ep = &mut sim.node(side).ep;
+        assert_eq!(ep.poll_timeout(), None);
+        assert_eq!(ep.timer_queue_len(), 0);
+    }
 }
 
 proptest! {

@@ -597,3 +597,32 @@ fn requests_with_unknown_require_get_420_and_broken_ones_400() {
     );
     assert!(sim.events(Side::B).is_empty());
 }
+
+#[test]
+fn transport_error_ends_a_waiting_client_transaction() {
+    let mut sim = Sim::tcp();
+    sim.black_hole = true;
+    let invite = sim.invite(true);
+    let key = sim.send(invite);
+    // The binary could not connect: it names the transaction the Transmit carried.
+    let t = sim.sent()[0].clone();
+    assert_eq!(t.summary, "INVITE");
+    sim.a.ep.handle_transport_error(sim.now, key);
+    sim.pump();
+    assert_eq!(
+        sim.events(Side::A),
+        [Event::TransactionFailed { key, error: TransactionError::Transport }]
+    );
+    assert_eq!(sim.a.ep.transaction_count(), 0);
+    assert_eq!(sim.a.ep.poll_timeout(), None);
+}
+
+#[test]
+fn transmits_name_their_transaction() {
+    let mut ep = Endpoint::new(sim::config(1));
+    let now = Instant::now();
+    let mut sim = Sim::new();
+    let options = sim.options();
+    let key = ep.send_request(now, options, sim.peer_of(Side::A)).unwrap();
+    assert_eq!(ep.poll_transmit().unwrap().transaction, Some(key));
+}
