@@ -1,13 +1,16 @@
-//! The call layer of centralita, sans-IO: the registrar that keeps agents' devices, and (to
-//! come) the back-to-back user agent that turns routing decisions into SIP legs and media
-//! operations.
+//! The call layer of centralita, sans-IO: the [`Switch`] that answers every SIP request the
+//! server gets (registrations with digest authentication, keep-alives, calls from trunks and
+//! devices), the [`Registrar`] that keeps agents' devices, and (to come) the back-to-back user
+//! agent that turns routing decisions into SIP legs and media operations.
 //!
-//! Like the other cores it does no I/O and reads no clock: time comes in as
-//! [`centralita_domain::Millis`], and what must be written to the store or sent on the wire
-//! comes out as data.
+//! Like the other cores it does no I/O and reads no clock: time comes in as `Instant`, and
+//! what must be read from or written to the store, or sent on the wire, comes out as data.
 
 mod registrar;
+mod switch;
 
-pub use registrar::{
-    Binding, Flow, RegisterOutcome, RegisterRefusal, Registrar, RegistrarConfig, Transport,
+pub use registrar::{Binding, RegisterOutcome, RegisterRefusal, Registrar, RegistrarConfig};
+pub use switch::{
+    BindingChange, Lookup, LookupResult, NumberInfo, Output, Switch, SwitchConfig, Trunk,
+    UserCredentials, called_number,
 };

@@ -5,51 +5,9 @@
 //! Bindings are kept in memory, keyed by user; every change is also returned so the edge can
 //! persist it (the store keeps them across restarts).
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-
 use centralita_domain::{Millis, UserId};
-use centralita_sip::{Contact, HeaderName, NameAddr, Request, Response, Uri};
-
-/// How a device is reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Transport {
-    /// Datagrams to `remote`.
-    Udp,
-    /// The TCP connection the device opened (or a new one to `remote` if it closed).
-    Tcp,
-}
-
-impl Transport {
-    /// The name used in Via and in the store.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Udp => "udp",
-            Self::Tcp => "tcp",
-        }
-    }
-
-    /// Reads a stored name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "udp" => Some(Self::Udp),
-            "tcp" => Some(Self::Tcp),
-            _ => None,
-        }
-    }
-}
-
-/// Where a request came from: requests to the device go back the same way, which is what
-/// makes devices behind NAT reachable (their Contact usually names a private address).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Flow {
-    /// UDP or TCP.
-    pub transport: Transport,
-    /// The source address of the REGISTER.
-    pub remote: SocketAddr,
-    /// The TCP connection it arrived on, while it is open.
-    pub connection: Option<u64>,
-}
+use centralita_sip::{Contact, HeaderName, NameAddr, Peer, Request, Response, Uri};
+use std::collections::HashMap;
 
 /// Limits of the registrar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,8 +38,10 @@ impl Default for RegistrarConfig {
 pub struct Binding {
     /// The Contact URI, as the device wrote it (the Request-URI of requests to it).
     pub contact: Uri,
-    /// How to reach it.
-    pub flow: Flow,
+    /// How to reach it: the transport and source address of its REGISTER (and the TCP
+    /// connection it came on). Requests to the device go back that way, which is what makes
+    /// devices behind NAT reachable (their Contact usually names a private address).
+    pub flow: Peer,
     /// The Call-ID of the REGISTER that made or refreshed it.
     pub call_id: String,
     /// Its CSeq number.
@@ -201,7 +161,7 @@ impl Registrar {
         now: Millis,
         user: UserId,
         request: &Request,
-        flow: Flow,
+        flow: Peer,
     ) -> Result<RegisterOutcome, RegisterRefusal> {
         let call_id = request
             .headers

@@ -1,7 +1,8 @@
 //! The registrar's rules (RFC 3261 §10.3), one scenario per test.
 
-use centralita_b2bua::{Flow, RegisterRefusal, Registrar, RegistrarConfig, Transport};
+use centralita_b2bua::{RegisterRefusal, Registrar, RegistrarConfig};
 use centralita_domain::{Millis, UserId};
+use centralita_sip::Peer;
 use centralita_sip::{Message, Request};
 
 const T0: Millis = Millis(1_795_000_000_000);
@@ -10,8 +11,8 @@ fn user(n: u8) -> UserId {
     format!("0190f3a0-0000-7000-8000-0000000000{n:02}").parse().unwrap()
 }
 
-fn flow(port: u16) -> Flow {
-    Flow { transport: Transport::Udp, remote: ([192, 0, 2, 10], port).into(), connection: None }
+fn flow(port: u16) -> Peer {
+    Peer::udp(([192, 0, 2, 10], port).into(), ([192, 0, 2, 1], 5060).into())
 }
 
 fn register(call_id: &str, cseq: u32, contacts: &[&str], expires: Option<u32>) -> Request {
