@@ -309,6 +309,9 @@ struct DialogEntry {
     reliable: bool,
     next_rseq: u32,
     unacked: Option<Unacked>,
+    /// (RSeq, CSeq) of a reliable provisional response that our final response overtook: its
+    /// late PRACK still gets 200, not a 481 the peer could take for a dead dialog.
+    overtaken: Option<(u32, u32)>,
     interval_1xx: Duration,
     /// Reliable provisional responses waiting for the previous one's PRACK (RFC 3262 3).
     queued: VecDeque<Response>,
@@ -330,6 +333,7 @@ impl DialogEntry {
             reliable: false,
             next_rseq: 0,
             unacked: None,
+            overtaken: None,
             interval_1xx: Duration::ZERO,
             queued: VecDeque::new(),
             slots: [None; 4],
@@ -792,6 +796,7 @@ impl Endpoint {
         match request.method {
             Method::Bye => {
                 self.reply(now, key, 200, "OK");
+                self.end_dialog(id, DialogEnd::ByeReceived(Box::new(request)));
                 // A BYE on an early dialog we are still ringing: the INVITE gets 487 (15.1.2).
                 if let Some(invite) = invite
                     && self.transactions.get(&invite).is_some_and(|t| {
@@ -800,7 +805,6 @@ impl Endpoint {
                 {
                     self.reply(now, invite, 487, "Request Terminated");
                 }
-                self.end_dialog(id, DialogEnd::ByeReceived(Box::new(request)));
             }
             Method::Prack => self.handle_prack(now, key, id, request),
             _ => {
@@ -817,13 +821,17 @@ impl Endpoint {
     fn handle_prack(&mut self, now: Instant, key: TransactionKey, id: DialogId, request: Request) {
         let rack = request.headers.rack().ok().flatten();
         let Some(e) = self.dialogs.get_mut(&id) else { return };
-        let matches = match (&e.unacked, &rack) {
-            (Some(u), Some(r)) => {
-                u.rseq == r.rseq && u.cseq == r.cseq && r.method == Method::Invite
-            }
-            _ => false,
+        let Some(rack) = rack.filter(|r| r.method == Method::Invite) else {
+            self.reply(now, key, 481, "Call/Transaction Does Not Exist");
+            return;
         };
-        if !matches {
+        if e.overtaken == Some((rack.rseq, rack.cseq)) {
+            e.overtaken = None;
+            self.reply(now, key, 200, "OK");
+            self.events.push_back(Event::Prack { dialog: id, request });
+            return;
+        }
+        if !e.unacked.as_ref().is_some_and(|u| u.rseq == rack.rseq && u.cseq == rack.cseq) {
             self.reply(now, key, 481, "Call/Transaction Does Not Exist");
             return;
         }
@@ -987,7 +995,9 @@ impl Endpoint {
             return;
         };
         let (cancelled, answered, origin, has_offer, invite_seq) = (
-            tx.cancel != CancelState::NotAsked,
+            // A cancelled re-INVITE that got its 2xx simply succeeded; only a call that never
+            // got going is torn down.
+            tx.cancel != CancelState::NotAsked && tx.dialog.is_none(),
             tx.answered,
             tx.origin,
             !tx.request.body.is_empty(),
@@ -1059,7 +1069,9 @@ impl Endpoint {
         let Some(tx) = self.transactions.get(&key) else { return };
         let (origin, dialog, method) = (tx.origin, tx.dialog, tx.request.method.clone());
         if let Some(id) = dialog {
-            if matches!(response.status, 481 | 408) && method != Method::Bye {
+            if matches!(response.status, 481 | 408)
+                && !matches!(method, Method::Bye | Method::Prack)
+            {
                 self.end_dialog(id, DialogEnd::RequestFailed(response.status));
             } else if let Some(e) = self.dialogs.get_mut(&id) {
                 e.dialog.receive_response(&method, &response);
@@ -1088,7 +1100,7 @@ impl Endpoint {
             }
             if tx.kind.is_client()
                 && let Some(id) = tx.dialog
-                && tx.request.method != Method::Bye
+                && !matches!(tx.request.method, Method::Bye | Method::Prack)
             {
                 self.end_dialog(id, DialogEnd::RequestFailed(408));
             }
@@ -1388,8 +1400,15 @@ impl Endpoint {
                     to.set_tag(&tag);
                     response.headers.set(HeaderName::TO, to.to_string());
                 }
-                Some(t) if tx.local_tag.is_none() => tx.local_tag = Some(t.to_owned()),
-                Some(_) => {}
+                Some(t) => match &tx.local_tag {
+                    None => tx.local_tag = Some(t.to_owned()),
+                    // A UAS has one tag per request (we do not fork): the first one stays.
+                    Some(ours) if ours != t => {
+                        to.set_tag(&ours.clone());
+                        response.headers.set(HeaderName::TO, to.to_string());
+                    }
+                    Some(_) => {}
+                },
             }
         }
         let mut dialog = None;
@@ -1413,7 +1432,9 @@ impl Endpoint {
                 let seq = self.transactions.get(&key).and_then(|t| t.request.headers.cseq().ok());
                 if let Some(e) = self.dialogs.get_mut(&id) {
                     e.dialog.confirm();
-                    e.unacked = None;
+                    if let Some(u) = e.unacked.take() {
+                        e.overtaken = Some((u.rseq, u.cseq));
+                    }
                     e.queued.clear();
                     e.set(&mut self.timers, id, DialogSlot::Retransmit1xx, None);
                     e.set(&mut self.timers, id, DialogSlot::GiveUp1xx, None);

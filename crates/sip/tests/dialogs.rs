@@ -683,3 +683,89 @@ fn bye_before_ack_waits_for_the_ack() {
         .collect::<Vec<_>>();
     assert_eq!(ended.len(), 1, "told once, at bye(): {ended:?}");
 }
+
+#[test]
+fn cancelled_re_invite_that_gets_2xx_keeps_the_call() {
+    let mut sim = Sim::new();
+    let (a_dialog, b_dialog) = established(&mut sim);
+    // B's TU sits on the re-INVITE; its transaction sends 100 after 200 ms.
+    sim.on_event(Side::B, |_, _, _| {});
+    let mut reinvite = sim.a.ep.dialog_request(a_dialog, Method::Invite).unwrap();
+    reinvite.set_body("application/sdp", b"v=0\r\n".to_vec());
+    let key = sim.a.ep.send_in_dialog(sim.now, a_dialog, reinvite).unwrap();
+    sim.run_for(1.0);
+    let (b_key, b_reinvite, _) = first_request(&sim.events(Side::B)).unwrap();
+    sim.a.ep.cancel(sim.now, key).unwrap();
+    sim.b.ep.respond(sim.now, b_key, answer(&b_reinvite, 200, "OK")).unwrap();
+    sim.run_for(1.0);
+    assert_eq!(
+        sim.wire(),
+        [
+            "  1.000 A->B INVITE",
+            "  1.210 B->A 100 INVITE",
+            "  2.000 A->B CANCEL",
+            "  2.000 B->A 200 INVITE",
+            "  2.010 B->A 200 CANCEL",
+            "  2.010 A->B ACK",
+        ],
+        "ACKed, not BYEd: the session just changed"
+    );
+    assert_eq!(sim.a.ep.dialog(a_dialog).unwrap().state(), DialogState::Confirmed);
+    assert!(sim.b.ep.dialog(b_dialog).is_some());
+}
+
+#[test]
+fn prack_overtaken_by_the_final_response_still_gets_200() {
+    let mut sim = Sim::new();
+    sim.on_event(Side::B, |ep, now, e| {
+        if let Event::Request { key, request, .. } = e
+            && request.method == Method::Invite
+        {
+            ep.respond(now, *key, answer(request, 183, "Session Progress")).unwrap();
+            ep.respond(now, *key, answer(request, 200, "OK")).unwrap();
+        }
+    });
+    let mut invite = sim.invite(true);
+    invite.headers.push(HeaderName::REQUIRE, "100rel");
+    sim.send(invite);
+    sim.run_until(5.0);
+    assert_eq!(
+        sim.wire(),
+        [
+            "  0.000 A->B INVITE",
+            "  0.010 B->A 183 INVITE",
+            "  0.010 B->A 200 INVITE",
+            "  0.020 A->B PRACK",
+            "  0.020 A->B ACK",
+            "  0.030 B->A 200 PRACK",
+        ]
+    );
+    assert_eq!((sim.a.ep.dialog_count(), sim.b.ep.dialog_count()), (1, 1));
+}
+
+#[test]
+fn bye_on_early_dialog_answers_the_invite_487() {
+    let mut sim = Sim::new();
+    sim.on_event(Side::B, |ep, now, e| {
+        if let Event::Request { key, request, .. } = e
+            && request.method == Method::Invite
+        {
+            ep.respond(now, *key, answer(request, 180, "Ringing")).unwrap();
+        }
+    });
+    let invite = sim.invite(true);
+    sim.send(invite);
+    sim.run_until(1.0);
+    let early = response_dialog(&sim.events(Side::A));
+    let _ = sim.events(Side::B);
+    sim.a.ep.bye(sim.now, early).unwrap();
+    sim.run_until(2.0);
+    assert_eq!(
+        sim.wire_with(" 1.0"),
+        ["  1.000 A->B BYE", "  1.010 B->A 200 BYE", "  1.010 B->A 487 INVITE", "  1.020 A->B ACK",]
+    );
+    assert!(matches!(
+        &sim.events(Side::B)[..],
+        [Event::DialogTerminated { reason: DialogEnd::ByeReceived(_), .. }]
+    ));
+}
