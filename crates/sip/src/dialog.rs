@@ -70,6 +70,19 @@ impl DialogKey {
             remote_tag: remote.to_owned(),
         }))
     }
+
+    /// The key of the dialog a request we are about to send belongs to: our tag in From,
+    /// theirs in To. `None` without a To tag.
+    pub(crate) fn of_outgoing(request: &Request) -> Result<Option<DialogKey>, ParseError> {
+        let to = request.headers.to()?;
+        let Some(remote) = to.tag() else { return Ok(None) };
+        let from = request.headers.from()?;
+        Ok(Some(DialogKey {
+            call_id: request.headers.call_id()?.to_owned(),
+            local_tag: from.tag().unwrap_or_default().to_owned(),
+            remote_tag: remote.to_owned(),
+        }))
+    }
 }
 
 /// Why a dialog could not be created or a request was refused in it.

@@ -51,7 +51,8 @@ pub struct TransactionKey(u64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DialogId(u64);
 
-/// Which timer of a dialog: the UAS's 2xx and reliable provisional retransmissions.
+/// Which timer of a dialog: the UAS's 2xx and reliable provisional retransmissions. The
+/// discriminants index `DialogEntry::slots`, an array of exactly four.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum DialogSlot {
     Retransmit2xx = 0,
@@ -1556,20 +1557,5 @@ impl Endpoint {
         e.set(&mut self.timers, id, DialogSlot::Retransmit1xx, Some(now + cfg.t1));
         e.set(&mut self.timers, id, DialogSlot::GiveUp1xx, Some(now + cfg.t1x64()));
         self.transmit_response(now, key, &response);
-    }
-}
-
-impl DialogKey {
-    /// The key of the dialog a request we are about to send belongs to: our tag in From,
-    /// theirs in To. `None` without a To tag.
-    fn of_outgoing(request: &Request) -> Result<Option<DialogKey>, ParseError> {
-        let to = request.headers.to()?;
-        let Some(remote) = to.tag() else { return Ok(None) };
-        let from = request.headers.from()?;
-        Ok(Some(DialogKey {
-            call_id: request.headers.call_id()?.to_owned(),
-            local_tag: from.tag().unwrap_or_default().to_owned(),
-            remote_tag: remote.to_owned(),
-        }))
     }
 }

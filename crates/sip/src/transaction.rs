@@ -63,7 +63,9 @@ pub enum TransactionState {
     Accepted,
 }
 
-/// The four timer slots of a transaction (see the table in the module docs).
+/// The four timer slots of a transaction (see the table in the module docs). The
+/// discriminants index `Transaction::slots`, an array of exactly four, so `slots[s as usize]`
+/// cannot go out of bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Slot {
     Retransmit = 0,

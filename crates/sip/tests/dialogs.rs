@@ -769,3 +769,46 @@ fn bye_on_early_dialog_answers_the_invite_487() {
         [Event::DialogTerminated { reason: DialogEnd::ByeReceived(_), .. }]
     ));
 }
+
+#[test]
+fn update_refreshes_remote_target_both_ways() {
+    let mut sim = Sim::new();
+    let (a_dialog, b_dialog) = established(&mut sim);
+    sim.on_event(Side::B, |ep, now, e| {
+        if let Event::Request { key, request, dialog: Some(_), .. } = e {
+            let mut ok = Response::for_request(request, 200, "OK");
+            ok.headers.push(HeaderName::CONTACT, "<sip:agent@198.51.100.8>");
+            ep.respond(now, *key, ok).unwrap();
+        }
+    });
+    let mut update = sim.a.ep.dialog_request(a_dialog, Method::Update).unwrap();
+    update.headers.set(HeaderName::CONTACT, "<sip:b2bua@192.0.2.1:5070>");
+    sim.a.ep.send_in_dialog(sim.now, a_dialog, update).unwrap();
+    sim.run_for(1.0);
+    assert_eq!(sim.wire(), ["  1.000 A->B UPDATE", "  1.010 B->A 200 UPDATE"]);
+    assert_eq!(
+        sim.b.ep.dialog(b_dialog).unwrap().remote_target().to_string(),
+        "sip:b2bua@192.0.2.1:5070"
+    );
+    assert_eq!(
+        sim.a.ep.dialog(a_dialog).unwrap().remote_target().to_string(),
+        "sip:agent@198.51.100.8"
+    );
+}
+
+#[test]
+fn late_2xx_retransmission_after_timer_m_gets_the_ack_from_the_dialog() {
+    let mut sim = Sim::new();
+    let (_a_dialog, _) = established(&mut sim);
+    sim.run_for(40.0);
+    assert_eq!(sim.a.ep.transaction_count(), 0, "timer M has ended the INVITE transaction");
+    // A 2xx retransmission delayed in the network arrives now.
+    let ok = sim.last(Side::B, "200 INVITE");
+    let first_ack = sim.sent().iter().find(|p| p.is(Side::A, "ACK")).unwrap().bytes.clone();
+    sim.inject(Side::B, &ok.to_bytes());
+    sim.run_for(1.0);
+    assert_eq!(sim.wire_with("->")[1..], [" 41.010 A->B ACK".to_owned()]);
+    let again = sim.sent().iter().rev().find(|p| p.is(Side::A, "ACK")).unwrap().bytes.clone();
+    assert_eq!(again, first_ack);
+    assert!(sim.events(Side::A).is_empty(), "nothing new for the TU");
+}
