@@ -57,6 +57,12 @@ pub(crate) struct Sip {
     pub(crate) digest_algorithms: Vec<String>,
     /// The digest realm. Changing it invalidates every stored SIP credential.
     pub(crate) realm: String,
+    /// Most TCP connections open at once; more are refused.
+    pub(crate) max_tcp_connections: usize,
+    /// Shortest registration accepted (shorter gets 423 Interval Too Brief).
+    pub(crate) min_expires: u32,
+    /// Longest registration granted (longer is shortened).
+    pub(crate) max_expires: u32,
 }
 
 /// `[rtp]`.
@@ -178,6 +184,9 @@ impl Default for Sip {
             public_address: String::new(),
             digest_algorithms: vec!["MD5".into(), "SHA-256".into()],
             realm: "centralita".into(),
+            max_tcp_connections: 4096,
+            min_expires: 60,
+            max_expires: 3600,
         }
     }
 }
@@ -296,6 +305,12 @@ impl Config {
         }
         if self.sip.realm.is_empty() || self.sip.realm.contains('"') {
             bail!("sip.realm must be non-empty and contain no double quote");
+        }
+        if self.sip.max_tcp_connections == 0 {
+            bail!("sip.max_tcp_connections must be positive");
+        }
+        if self.sip.min_expires == 0 || self.sip.min_expires > self.sip.max_expires {
+            bail!("sip.min_expires must be positive and at most sip.max_expires");
         }
         self.rtp_ports()?;
         if !(5..=300).contains(&self.routing.ring_timeout_s) {

@@ -3,6 +3,7 @@
 
 mod config;
 mod serve;
+mod sip;
 
 use std::path::PathBuf;
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use centralita_api::{ApiConfig, AppState, EventHub, NoCallLayer};
+use centralita_api::{ApiConfig, AppState, EventHub};
 use centralita_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -98,11 +98,13 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     let operator_hash = operator_token_hash(&config, &store).await?;
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let (stop_sip_tx, stop_sip_rx) = watch::channel(false);
+    let sip = crate::sip::start(&config, store.clone(), shutdown_rx.clone(), stop_sip_rx).await?;
     let api_config = ApiConfig {
         max_upload_bytes: config.http.max_upload_bytes,
         max_audio_duration_ms: u64::from(config.audio.max_duration_s) * 1000,
         sip_realm: config.sip.realm.clone(),
-        sip_domain: sip_domain(&config),
+        sip_domain: sip_domain(&config, sip.local),
         default_max_wait_s: config.routing.max_wait_s,
         default_ring_timeout_s: config.routing.ring_timeout_s,
         ..ApiConfig::default()
@@ -111,7 +113,7 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         store.clone(),
         api_config,
         EventHub::default(),
-        Arc::new(NoCallLayer),
+        Arc::clone(&sip.live) as Arc<dyn centralita_api::LiveState>,
         operator_hash,
         shutdown_rx,
     );
@@ -128,17 +130,21 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         })
         .await
         .context("HTTP server failed")?;
+    // No call runs on this server yet, so draining SIP is immediate: stop it, and let it
+    // write the last registration changes before the store closes.
+    let _ = stop_sip_tx.send(true);
+    sip.stopped().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
 /// The host users' phones register to: the public address if set, else the SIP listener's.
-fn sip_domain(config: &Config) -> String {
+fn sip_domain(config: &Config, bound: std::net::SocketAddr) -> String {
     if !config.sip.public_address.is_empty() {
         return config.sip.public_address.clone();
     }
-    let addr = config.sip.listen;
+    let addr = bound;
     if addr.ip().is_unspecified() {
         // Bound to every interface: the phone must use one of them; loopback is the one we
         // can name for sure.
