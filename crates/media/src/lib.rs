@@ -16,7 +16,7 @@
 //! - Nothing is allocated per packet. Forwarding a packet between two legs with the same codec
 //!   copies its payload twice (into the receiving leg, into the sending leg's buffer) and
 //!   decodes nothing; with different laws the second copy goes through a 256-entry table.
-//! - A leg's memory is bounded and small (about 2 KiB, plus 3 KiB once capture or a detector is
+//! - A leg's memory is bounded and small (2.2 KiB, plus 3 KiB once capture or a detector is
 //!   on; see [`leg`]).
 //!
 //! Code map:
