@@ -35,7 +35,8 @@
 //!   both reported as [`LegEvent::Relatched`]: the SDP address itself starts sending (the
 //!   address the peer signalled wins over one that was only observed), or the latched address
 //!   has been silent for [`RELATCH_AFTER`] (the peer's NAT binding changed). A new SDP address
-//!   (re-INVITE) unlatches. RTCP latches separately, by the same rules, on the RTCP socket.
+//!   (re-INVITE) unlatches. RTCP latches separately, by the same rules, on the RTCP socket;
+//!   until the peer's RTCP arrives, ours goes to the port after the RTP destination.
 //! - **Silence is sent, not omitted.** With [`Source::Silence`] the leg still sends a G.711
 //!   silence packet every 20 ms. It keeps the peer's NAT binding and RTP inactivity timers
 //!   (many carriers hang up after 30-60 s without RTP) alive, lets a peer that waits for our
@@ -493,9 +494,19 @@ impl Leg {
         self.rtp_remote.destination()
     }
 
-    /// Where RTCP goes.
+    /// Where RTCP goes: where the peer's RTCP comes from; before any, the SDP's `a=rtcp`
+    /// address, or else the port after the RTP destination (the latched one, so a peer behind
+    /// a NAT that keeps port pairs gets our reports too).
     pub fn remote_rtcp(&self) -> Option<SocketAddr> {
-        self.rtcp_remote.destination()
+        if let Some(latched) = self.rtcp_remote.latched {
+            return Some(latched);
+        }
+        if self.rtcp_hint_explicit {
+            return self.rtcp_remote.hint;
+        }
+        let mut addr = self.rtp_remote.destination()?;
+        addr.set_port(addr.port().wrapping_add(1));
+        Some(addr)
     }
 
     /// The RTP address of the SDP (offer or answer, and every re-INVITE). A different address
@@ -999,7 +1010,7 @@ impl Leg {
     fn send_rtcp(&mut self, now: Instant) {
         self.next_rtcp = now + self.rtcp_interval();
         self.events.push(Queued::Stats);
-        let Some(destination) = self.rtcp_remote.destination() else { return };
+        let Some(destination) = self.remote_rtcp() else { return };
         let ntp = self.ntp(now);
         let cname = hex8(self.config.ssrc);
         let report = Report {

@@ -39,6 +39,11 @@ fn the_first_packet_latches_and_strangers_are_ignored() {
     assert_eq!(leg.remote(), Some(nat));
     common::run_until(&mut leg, at(200), &mut sent, &mut events);
     assert_eq!(destinations(&sent), [sdp, nat]);
+    // RTCP follows to the NAT's next port until the peer's own RTCP shows where it is.
+    assert_eq!(leg.remote_rtcp(), Some(addr("198.51.100.77:61001")));
+    let rr = [0x80, 201, 0, 1, 0, 0, 0, 7];
+    leg.handle_rtcp(at(150), addr("198.51.100.77:61500"), &rr);
+    assert_eq!(leg.remote_rtcp(), Some(addr("198.51.100.77:61500")));
 
     // While the peer talks, a stranger's packets (even with a key press) change nothing.
     for n in 0..20u64 {
