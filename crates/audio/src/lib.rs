@@ -17,8 +17,10 @@
 //!   the header counts frames (WAV data length, MP3 LAME tag), otherwise as soon as decoding
 //!   passes the limit.
 
+#[cfg(feature = "decode")]
 mod decode;
 mod normalised;
+#[cfg(feature = "decode")]
 mod resample;
 pub mod wav;
 
@@ -76,6 +78,7 @@ pub enum AudioError {
 /// whose process died) is decoded up to where the bytes end, as players do, unless the length
 /// it declares is already over the limit ([`AudioError::TooLong`], said from the header). A
 /// header that is itself cut short is [`AudioError::NotAudio`].
+#[cfg(feature = "decode")]
 pub fn normalise(
     bytes: &[u8],
     hint: Option<Format>,
@@ -86,6 +89,7 @@ pub fn normalise(
 
 /// [`normalise`], also reporting how many source frames were decoded, so tests can show that a
 /// file over the limit is refused without being decoded to the end.
+#[cfg(feature = "decode")]
 fn normalise_counting(
     bytes: &[u8],
     hint: Option<Format>,
@@ -116,12 +120,14 @@ fn normalise_counting(
     Ok(Normalised::from_samples(samples))
 }
 
+#[cfg(feature = "decode")]
 /// The duration limit expressed in source frames, compared exactly (no rounding to ms).
 struct TooLongCheck {
     rate: u32,
     max_ms: u64,
 }
 
+#[cfg(feature = "decode")]
 impl TooLongCheck {
     fn exceeded_by(&self, frames: u64) -> bool {
         // u128: `max_ms` may be u64::MAX ("no limit") and must not overflow into a refusal.
@@ -129,6 +135,7 @@ impl TooLongCheck {
     }
 }
 
+#[cfg(feature = "decode")]
 /// Float sample (full scale ±1.0) to 16-bit, saturating: the resampler's filter can overshoot
 /// full scale on clipped sources, and wrapping around would turn a peak into a loud click.
 fn to_i16(sample: f32) -> i16 {
@@ -142,7 +149,7 @@ fn to_i16(sample: f32) -> i16 {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "decode"))]
 mod tests {
     use super::*;
 

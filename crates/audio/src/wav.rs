@@ -122,6 +122,10 @@ pub fn parse_pcm16_wav(bytes: &[u8]) -> Result<(WavHeader, Vec<i16>), AudioError
 
 /// The `fmt ` chunk fields this crate looks at.
 #[derive(Debug, Clone, Copy)]
+#[cfg_attr(
+    not(feature = "decode"),
+    allow(dead_code, reason = "the decoder reads these; the media engine does not")
+)]
 pub(crate) struct Fmt {
     pub(crate) format_tag: u16,
     pub(crate) channels: u16,
