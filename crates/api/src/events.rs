@@ -62,8 +62,9 @@ impl EventHub {
         let _ = self.sender.send(Arc::new(event));
     }
 
-    /// A new receiver, for one stream.
-    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<StreamEvent>> {
+    /// A new receiver, for one stream (the API's and the web UI's). Filter what it gives with
+    /// [`StreamEvent::is_for`].
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<StreamEvent>> {
         self.sender.subscribe()
     }
 }

@@ -45,7 +45,7 @@ pub fn hash_password(password: &str) -> Result<String, String> {
 }
 
 /// Whether `password` matches a stored argon2 hash. CPU-heavy: call from a blocking thread.
-pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
+pub fn verify_password(password: &str, hash: &str) -> bool {
     argon2::Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
 }
 

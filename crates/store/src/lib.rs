@@ -17,6 +17,7 @@ mod files;
 mod ivrs;
 mod numbers;
 mod registrations;
+mod sessions;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -35,6 +36,7 @@ pub use files::FileKind;
 pub use ivrs::Ivr;
 pub use numbers::{Number, NumberRoute};
 pub use registrations::{Registration, RegistrationChange};
+pub use sessions::WebSession;
 pub use users::{NewUser, Token, User, UserSecrets, UserUpdate, Viewer};
 
 /// Name of the SQLite database file inside the data directory.
