@@ -9,17 +9,32 @@
 //! at creation, so tests run in simulated time.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use centralita_domain::{AccountId, E164, Millis, NumberId, UserId};
+use centralita_routing::{EngineConfig, NumberSnapshot};
 use centralita_sip::digest::{Algorithm, Credentials, DigestServer, NonceCounts, Verdict};
 use centralita_sip::{
     Config as EndpointConfig, Endpoint, Event, HeaderName, Message, Method, Peer, Request,
     Response, TransactionKey, Transmit, Uri,
 };
 
+use crate::calls::{AgentInfo, Calls, HistoryOp};
+use crate::media::MediaCommand;
+use crate::ports::PortPool;
 use crate::registrar::{Binding, Registrar, RegistrarConfig};
+
+/// Where forwarded, transferred and outbound calls go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundTrunk {
+    /// The trunk's `outbound_uri`; the destination goes in its user part.
+    pub uri: Uri,
+    /// Where to send (the URI's host and port: no DNS).
+    pub address: SocketAddr,
+    /// UDP or TCP (the URI's `transport` parameter).
+    pub transport: centralita_sip::Transport,
+}
 
 /// A carrier allowed to send calls to our numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +67,20 @@ pub struct SwitchConfig {
     pub user_cache_ttl: Duration,
     /// The `Server` header of our responses.
     pub server_name: String,
+    /// Our SIP address (the bound socket), as peers reach it.
+    pub local: SocketAddr,
+    /// The host[:port] written in our Contact and From headers.
+    pub sip_host: String,
+    /// The address written in our SDP (the public one).
+    pub media_address: IpAddr,
+    /// The address RTP sockets bind to.
+    pub media_bind: IpAddr,
+    /// The RTP port range.
+    pub rtp_ports: (u16, u16),
+    /// The routing engines' defaults.
+    pub routing: EngineConfig,
+    /// Where forwards go, if a trunk has an outbound URI we can reach.
+    pub outbound: Option<OutboundTrunk>,
 }
 
 /// A user's SIP credentials, as the store has them.
@@ -69,8 +98,8 @@ pub struct UserCredentials {
     pub ha1_sha256: String,
 }
 
-/// A number the platform knows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A number the platform knows, with what routing a call to it needs.
+#[derive(Debug, Clone)]
 pub struct NumberInfo {
     /// Its owner.
     pub account_id: AccountId,
@@ -78,6 +107,8 @@ pub struct NumberInfo {
     pub number_id: NumberId,
     /// Its E.164 form.
     pub e164: E164,
+    /// Its settings (and the IVRs they reach), frozen for the call.
+    pub snapshot: NumberSnapshot,
 }
 
 /// What the switch needs read from the store.
@@ -87,15 +118,19 @@ pub enum Lookup {
     User(String),
     /// The number a call is for.
     Number(E164),
+    /// Every user of an account, for its routing engine.
+    Agents(AccountId),
 }
 
 /// The answer to a [`Lookup`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum LookupResult {
     /// The user, if the username exists.
     User(Option<UserCredentials>),
     /// The number, if some account has it.
     Number(Option<NumberInfo>),
+    /// The account's users.
+    Agents(Vec<AgentInfo>),
     /// The store failed: answer 500 and let the peer retry.
     Failed,
 }
@@ -112,6 +147,12 @@ pub enum BindingChange {
 /// What the driver must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
+    /// Order the media engine.
+    Media(MediaCommand),
+    /// Write a call's history.
+    History(HistoryOp),
+    /// A user became busy (ringing or talking) or free.
+    Busy(UserId, bool),
     /// Put bytes on the wire.
     Transmit(Transmit),
     /// Read something from the store and call [`Switch::handle_lookup`] with `id`.
@@ -129,7 +170,7 @@ pub enum Output {
 
 /// A request waiting for a lookup.
 #[derive(Debug)]
-struct Parked {
+pub(crate) struct Parked {
     key: TransactionKey,
     request: Request,
     peer: Peer,
@@ -147,13 +188,17 @@ enum Step {
 /// The server side of centralita's SIP.
 #[derive(Debug)]
 pub struct Switch {
-    config: SwitchConfig,
-    endpoint: Endpoint,
-    registrar: Registrar,
+    pub(crate) config: SwitchConfig,
+    pub(crate) endpoint: Endpoint,
+    pub(crate) registrar: Registrar,
+    pub(crate) ports: PortPool,
+    pub(crate) calls: Calls,
+    pub(crate) local: SocketAddr,
     digest: DigestServer,
     nonce_counts: NonceCounts,
     users: HashMap<String, (Option<UserCredentials>, Instant)>,
-    parked: HashMap<u64, Parked>,
+    parked: HashMap<u64, Option<Parked>>,
+    pending_agents: HashMap<u64, AccountId>,
     next_lookup: u64,
     outputs: VecDeque<Output>,
     /// `Instant` and wall clock at creation: wall-clock instants are derived from these.
@@ -164,7 +209,7 @@ pub struct Switch {
 }
 
 /// Methods we answer; the rest get 405 with this list.
-const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, PRACK, UPDATE, INFO";
+pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, PRACK, UPDATE, INFO";
 /// Users remembered at most (a flood of made-up usernames must not grow memory).
 const USER_CACHE_MAX: usize = 100_000;
 /// How often lapsed bindings are swept.
@@ -178,10 +223,14 @@ impl Switch {
         Self {
             endpoint: Endpoint::new(config.endpoint.clone()),
             registrar: Registrar::new(config.registrar),
+            ports: PortPool::new(config.rtp_ports.0, config.rtp_ports.1),
+            calls: Calls::default(),
+            local: config.local,
             digest,
             nonce_counts: NonceCounts::new(65_536),
             users: HashMap::new(),
             parked: HashMap::new(),
+            pending_agents: HashMap::new(),
             next_lookup: 1,
             outputs: VecDeque::new(),
             epoch: (now, wall),
@@ -237,6 +286,7 @@ impl Switch {
     /// Time passed.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.endpoint.handle_timeout(now);
+        self.routing_timeouts(now);
         if now >= self.next_sweep {
             self.next_sweep = now + SWEEP_EVERY;
             let wall = self.wall(now);
@@ -246,14 +296,28 @@ impl Switch {
                 self.outputs.push_back(Output::Binding(BindingChange::Remove(user, binding)));
             }
             users.dedup();
-            self.outputs.extend(users.into_iter().map(Output::DevicesChanged));
+            for user in users {
+                self.outputs.push_back(Output::DevicesChanged(user));
+                self.devices_changed(now, user);
+            }
         }
         self.drain_endpoint(now);
     }
 
     /// When to call [`Switch::handle_timeout`] next.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
-        Some(self.endpoint.poll_timeout().map_or(self.next_sweep, |t| t.min(self.next_sweep)))
+        let mut next =
+            self.endpoint.poll_timeout().map_or(self.next_sweep, |t| t.min(self.next_sweep));
+        if let Some(at) = self.routing_timeout() {
+            next = next.min(self.instant(at));
+        }
+        Some(next)
+    }
+
+    /// The `Instant` of a wall-clock time (the inverse of [`Switch::wall`]).
+    fn instant(&self, at: Millis) -> Instant {
+        let after = u64::try_from(at.0 - self.epoch.1.0).unwrap_or(0);
+        self.epoch.0 + Duration::from_millis(after)
     }
 
     /// The next thing to do.
@@ -266,7 +330,17 @@ impl Switch {
 
     /// A lookup finished.
     pub fn handle_lookup(&mut self, now: Instant, id: u64, result: LookupResult) {
-        let Some(parked) = self.parked.remove(&id) else { return };
+        if let Some(account) = self.pending_agents.remove(&id) {
+            match result {
+                LookupResult::Agents(agents) => self.agents_loaded(now, account, agents),
+                // The users could not be read: the waiting calls get what the engine would
+                // give with nobody online is not knowable; refuse them cleanly instead.
+                _ => self.agents_failed(now, account),
+            }
+            self.drain_endpoint(now);
+            return;
+        }
+        let Some(Some(parked)) = self.parked.remove(&id) else { return };
         match (parked.step.clone(), result) {
             (_, LookupResult::Failed) => {
                 self.respond(
@@ -278,6 +352,9 @@ impl Switch {
             (Step::Authenticate(credentials), LookupResult::User(user)) => {
                 if self.users.len() >= USER_CACHE_MAX {
                     self.users.clear();
+                }
+                if let Some(u) = &user {
+                    self.calls.user_accounts.insert(u.user_id, u.account_id);
                 }
                 self.users.insert(credentials.username.clone(), (user.clone(), now));
                 self.authenticated(now, parked, &credentials, user.as_ref());
@@ -296,13 +373,61 @@ impl Switch {
         self.drain_endpoint(now);
     }
 
+    /// Asks the driver to read something; `parked` waits for the answer.
+    pub(crate) fn lookup(&mut self, lookup: Lookup, parked: Option<Parked>) {
+        let id = self.next_lookup;
+        self.next_lookup += 1;
+        if let Lookup::Agents(account) = &lookup {
+            self.pending_agents.insert(id, *account);
+        } else {
+            self.parked.insert(id, parked);
+        }
+        self.outputs.push_back(Output::Lookup { id, lookup });
+    }
+
+    pub(crate) fn push(&mut self, output: Output) {
+        self.outputs.push_back(output);
+    }
+
+    /// Our Contact header value.
+    pub(crate) fn contact(&self) -> String {
+        format!("<sip:centralita@{}>", self.config.sip_host)
+    }
+
     fn drain_endpoint(&mut self, now: Instant) {
         while let Some(event) = self.endpoint.poll_event() {
-            if let Event::Request { key, request, peer, dialog: None } = event {
-                self.on_request(now, key, request, peer);
+            match event {
+                Event::Request { key, request, peer, dialog: None } => {
+                    self.on_request(now, key, request, peer);
+                }
+                Event::Request { key, request, dialog: Some(dialog), .. } => {
+                    if !self.on_call_in_dialog(now, key, request.clone(), dialog) {
+                        // A dialog we no longer track (its call ended): it is over.
+                        self.respond(
+                            now,
+                            key,
+                            Response::for_request(&request, 481, "Call/Transaction Does Not Exist"),
+                        );
+                    }
+                }
+                Event::Response { key, response, dialog } => {
+                    self.on_call_response(now, key, response, dialog);
+                }
+                Event::TransactionFailed { key, error } => {
+                    let status = match error {
+                        centralita_sip::TransactionError::Timeout => 408,
+                        centralita_sip::TransactionError::Transport => 503,
+                    };
+                    self.on_call_transaction_failed(now, key, status);
+                }
+                Event::Cancelled { key } => {
+                    self.on_call_cancelled(now, key);
+                }
+                Event::DialogTerminated { dialog, reason } => {
+                    self.on_call_dialog_ended(now, dialog, &reason);
+                }
+                Event::Ack { .. } | Event::Prack { .. } => {}
             }
-            // In-dialog requests, responses and dialog ends belong to calls, which come with
-            // the call layer; the endpoint already answers what needs an answer.
         }
     }
 
@@ -328,7 +453,7 @@ impl Switch {
         }
     }
 
-    fn respond(&mut self, now: Instant, key: TransactionKey, mut response: Response) {
+    pub(crate) fn respond(&mut self, now: Instant, key: TransactionKey, mut response: Response) {
         response.headers.push(HeaderName::SERVER, self.config.server_name.clone());
         // The transaction may be gone (timed out while a lookup ran): nothing to answer then.
         let _ = self.endpoint.respond(now, key, response);
@@ -379,15 +504,7 @@ impl Switch {
         });
         match cached {
             Some(user) => self.authenticated(now, parked, &credentials, user.as_ref()),
-            None => {
-                let id = self.next_lookup;
-                self.next_lookup += 1;
-                self.outputs.push_back(Output::Lookup {
-                    id,
-                    lookup: Lookup::User(credentials.username.clone()),
-                });
-                self.parked.insert(id, parked);
-            }
+            None => self.lookup(Lookup::User(credentials.username.clone()), Some(parked)),
         }
     }
 
@@ -477,6 +594,7 @@ impl Switch {
                 }
                 if changed {
                     self.outputs.push_back(Output::DevicesChanged(user.user_id));
+                    self.devices_changed(now, user.user_id);
                 }
                 self.respond(now, key, response);
             }
@@ -507,10 +625,10 @@ impl Switch {
             let Some(e164) = called_number(&request.uri) else {
                 return self.respond(now, key, Response::for_request(&request, 404, "Not Found"));
             };
-            let id = self.next_lookup;
-            self.next_lookup += 1;
-            self.outputs.push_back(Output::Lookup { id, lookup: Lookup::Number(e164) });
-            self.parked.insert(id, Parked { key, request, peer, step: Step::Route });
+            self.lookup(
+                Lookup::Number(e164),
+                Some(Parked { key, request, peer, step: Step::Route }),
+            );
             return;
         }
         match self.credentials(&request) {
@@ -525,16 +643,15 @@ impl Switch {
 
     fn route(&mut self, now: Instant, parked: Parked, number: Option<NumberInfo>) {
         let Parked { key, request, .. } = parked;
-        if number.is_none() {
+        let Some(number) = number else {
             return self.respond(now, key, Response::for_request(&request, 404, "Not Found"));
+        };
+        if self.draining {
+            let mut response = Response::for_request(&request, 503, "Service Unavailable");
+            response.headers.push(HeaderName::RETRY_AFTER, "60");
+            return self.respond(now, key, response);
         }
-        // The call is ours. Until the call layer runs on this server, say so honestly.
-        let mut response = Response::for_request(&request, 480, "Temporarily Unavailable");
-        response.headers.push(
-            HeaderName::REASON,
-            "SIP;cause=480;text=\"calls are not connected on this server yet\"",
-        );
-        self.respond(now, key, response);
+        self.start_inbound(now, key, request, number.snapshot, number.account_id);
     }
 }
 

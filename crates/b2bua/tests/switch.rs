@@ -48,6 +48,13 @@ impl Harness {
             }],
             user_cache_ttl: Duration::from_secs(30),
             server_name: "centralita-test".into(),
+            local: "192.0.2.1:5060".parse().unwrap(),
+            sip_host: "192.0.2.1:5060".into(),
+            media_address: "192.0.2.1".parse().unwrap(),
+            media_bind: "192.0.2.1".parse().unwrap(),
+            rtp_ports: (20000, 20100),
+            routing: centralita_routing::EngineConfig::default(),
+            outbound: None,
         };
         let switch = Switch::new(config, now, Millis(1_795_000_000_000));
         Self { switch, now, local: "192.0.2.1:5060".parse().unwrap() }
@@ -143,6 +150,7 @@ fn known_ana(lookup: &Lookup) -> LookupResult {
         Lookup::User(name) if name == "ana" => LookupResult::User(Some(ana())),
         Lookup::User(_) => LookupResult::User(None),
         Lookup::Number(_) => LookupResult::Number(None),
+        Lookup::Agents(_) => LookupResult::Agents(Vec::new()),
     }
 }
 
@@ -341,18 +349,28 @@ fn trunk_invite_for_an_unknown_number_is_404() {
 }
 
 #[test]
-fn trunk_invite_for_a_known_number_is_taken_in() {
+fn trunk_invite_without_an_offer_is_488() {
     let mut h = Harness::new();
-    let outputs = h.send(&invite("sip:+34910000001@192.0.2.1", None), "203.0.113.5:5060", |_| {
-        LookupResult::Number(Some(NumberInfo {
-            account_id: ana().account_id,
-            number_id: "0190f3a0-0000-7000-8000-0000000000c1".parse().unwrap(),
-            e164: E164::parse("+34910000001").unwrap(),
-        }))
-    });
+    let outputs =
+        h.send(&invite("sip:+34910000001@192.0.2.1", None), "203.0.113.5:5060", |lookup| {
+            match lookup {
+                Lookup::Number(_) => LookupResult::Number(Some(NumberInfo {
+                    account_id: ana().account_id,
+                    number_id: "0190f3a0-0000-7000-8000-0000000000c1".parse().unwrap(),
+                    e164: E164::parse("+34910000001").unwrap(),
+                    snapshot: centralita_routing::NumberSnapshot {
+                        number_id: "0190f3a0-0000-7000-8000-0000000000c1".parse().unwrap(),
+                        e164: E164::parse("+34910000001").unwrap(),
+                        settings: centralita_domain::NumberSettings::new_number_default(vec![]),
+                        ivrs: Default::default(),
+                    },
+                })),
+                other => panic!("unexpected {other:?}"),
+            }
+        });
     let response = one_response(&outputs);
-    assert_eq!(response.status, 480, "until the call layer runs");
-    assert!(response.headers.get(&HeaderName::REASON).is_some());
+    assert_eq!(response.status, 488);
+    assert!(response.headers.get(&HeaderName::WARNING).is_some());
 }
 
 #[test]
