@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use centralita_domain::{AudioId, CallId, Millis, UserId};
+use centralita_domain::{AccountId, AudioId, CallId, Millis, UserId};
 use centralita_store::Store;
 use tokio::sync::watch;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -86,6 +86,9 @@ pub trait LiveState: Send + Sync + 'static {
     /// Plays `audio` into the lead's leg of the live outbound call `call`, releases the agent
     /// `by`, and hangs up when the message ends. The refusal says why in words.
     fn voicedrop(&self, call: CallId, by: UserId, audio: AudioId) -> Result<(), String>;
+    /// A user of `account` was created, changed (presence switch, SIP credentials, role) or
+    /// deleted: the call layer re-reads them.
+    fn user_changed(&self, _account: AccountId, _user: UserId) {}
 }
 
 /// The live state of a server that runs no call layer (the API alone, as in tests of the

@@ -22,6 +22,7 @@ async fn seed_call(
         .start_call(
             account_id,
             &NewCall {
+                id: None,
                 number_id: Some(number.parse().unwrap()),
                 user_id: None,
                 direction: Direction::Inbound,

@@ -38,6 +38,7 @@ async fn every_endpoint_with_an_id_answers_404_for_another_accounts_id() {
         .start_call(
             account_id,
             &NewCall {
+                id: None,
                 number_id: Some(number.parse().unwrap()),
                 user_id: Some(user.parse().unwrap()),
                 direction: Direction::Outbound,

@@ -2,6 +2,8 @@
 //! media, the HTTP API and the web UI, with a default for every setting.
 
 mod config;
+mod history;
+mod media;
 mod serve;
 mod sip;
 

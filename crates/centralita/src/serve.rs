@@ -99,22 +99,41 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let (stop_sip_tx, stop_sip_rx) = watch::channel(false);
-    let sip = crate::sip::start(&config, store.clone(), shutdown_rx.clone(), stop_sip_rx).await?;
+    let events = EventHub::default();
+    let sip =
+        crate::sip::start(&config, store.clone(), events.clone(), shutdown_rx.clone(), stop_sip_rx)
+            .await?;
+    let sip_domain = sip_domain(&config, sip.local);
     let api_config = ApiConfig {
         max_upload_bytes: config.http.max_upload_bytes,
         max_audio_duration_ms: u64::from(config.audio.max_duration_s) * 1000,
         sip_realm: config.sip.realm.clone(),
-        sip_domain: sip_domain(&config, sip.local),
+        sip_domain: sip_domain.clone(),
         default_max_wait_s: config.routing.max_wait_s,
         default_ring_timeout_s: config.routing.ring_timeout_s,
         ..ApiConfig::default()
     };
     let state = AppState::new(
         store.clone(),
-        api_config,
-        EventHub::default(),
+        api_config.clone(),
+        events.clone(),
         Arc::clone(&sip.live) as Arc<dyn centralita_api::LiveState>,
         operator_hash,
+        shutdown_rx.clone(),
+    );
+    let web = centralita_web::WebState::new(
+        store.clone(),
+        events,
+        Arc::clone(&sip.live) as Arc<dyn centralita_web::WebLive>,
+        centralita_web::WebConfig {
+            max_upload_bytes: api_config.max_upload_bytes,
+            max_audio_duration_ms: api_config.max_audio_duration_ms,
+            sip_realm: api_config.sip_realm.clone(),
+            sip_domain,
+            default_ring_timeout_s: config.routing.ring_timeout_s,
+            default_max_wait_s: config.routing.max_wait_s,
+            ..centralita_web::WebConfig::default()
+        },
         shutdown_rx,
     );
     let listener = TcpListener::bind(config.http.listen)
@@ -123,16 +142,22 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "HTTP API listening");
 
-    axum::serve(listener, centralita_api::app(state))
+    let app = centralita_api::app(state).merge(centralita_web::router(web));
+    axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             stop_requested().await;
             let _ = shutdown_tx.send(true);
         })
         .await
         .context("HTTP server failed")?;
-    // No call runs on this server yet, so draining SIP is immediate: stop it, and let it
-    // write the last registration changes before the store closes.
-    let _ = stop_sip_tx.send(true);
+    // SIP drains: calls in progress go on until they end or the drain timeout passes. A second
+    // signal stops at once.
+    tokio::select! {
+        () = sip.wait() => {}
+        () = stop_requested() => {
+            let _ = stop_sip_tx.send(true);
+        }
+    }
     sip.stopped().await;
     store.close().await;
     tracing::info!("stopped");

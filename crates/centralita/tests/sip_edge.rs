@@ -47,6 +47,29 @@ impl Server {
         user["id"].as_str().unwrap().to_owned()
     }
 
+    /// Adds a number that refuses every call with 603 (no agent is ever rung).
+    async fn rejecting_number(&self, e164: &str) {
+        let (status, number) = call(
+            Method::POST,
+            &format!("{}/v1/numbers", self.api),
+            &self.admin,
+            Some(json!({"e164": e164})),
+        )
+        .await;
+        assert_eq!(status, 201, "{number}");
+        let id = number["id"].as_str().unwrap();
+        let settings = json!({"record_calls": false, "incoming": {"mode": "reject", "action": {"action": "disconnect"}},
+            "assigned_user_ids": []});
+        let (status, body) = call(
+            Method::PUT,
+            &format!("{}/v1/numbers/{id}/settings", self.api),
+            &self.admin,
+            Some(settings),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
     async fn devices(&self, user: &str) -> Vec<Value> {
         let (status, user) =
             call(Method::GET, &format!("{}/v1/users/{user}", self.api), &self.admin, None).await;
@@ -136,29 +159,21 @@ async fn registrations_survive_a_restart() {
 #[tokio::test]
 async fn trunk_invites_for_unknown_numbers_get_404_and_known_ones_are_taken_in() {
     let s = server(&[]).await;
-    let (status, _) = call(
-        Method::POST,
-        &format!("{}/v1/numbers", s.api),
-        &s.admin,
-        Some(json!({"e164": "+34910000001"})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    s.rejecting_number("+34910000001").await;
     assert_passed(&sipp(
         "invite_refused_404.xml",
         &s.sip,
         &["-s", "+34910000009", "-i", "127.0.0.1"],
     ));
     assert_passed(&sipp("invite_refused_404.xml", &s.sip, &["-s", "reception", "-i", "127.0.0.1"]));
-    // Known, with or without '+': the call is accepted into the call layer (which answers
-    // 480 until calls are connected).
+    // Known, with or without '+': the call reaches the number, whose settings refuse it.
     assert_passed(&sipp(
-        "invite_refused_480.xml",
+        "invite_refused_603.xml",
         &s.sip,
         &["-s", "34910000001", "-i", "127.0.0.1"],
     ));
     assert_passed(&sipp(
-        "invite_refused_480.xml",
+        "invite_refused_603.xml",
         &s.sip,
         &["-s", "+34910000001", "-i", "127.0.0.1"],
     ));
@@ -172,13 +187,7 @@ async fn invites_from_outside_the_trunk_are_403() {
         r#"[{name="carrier", inbound_from=["127.0.0.2/32"], outbound_uri="sip:127.0.0.2:5070"}]"#,
     )])
     .await;
-    call(
-        Method::POST,
-        &format!("{}/v1/numbers", s.api),
-        &s.admin,
-        Some(json!({"e164": "+34910000001"})),
-    )
-    .await;
+    s.rejecting_number("+34910000001").await;
     assert_passed(&sipp(
         "invite_refused_403.xml",
         &s.sip,
@@ -186,7 +195,7 @@ async fn invites_from_outside_the_trunk_are_403() {
     ));
     // From the carrier's address the same INVITE reaches the number.
     assert_passed(&sipp(
-        "invite_refused_480.xml",
+        "invite_refused_603.xml",
         &s.sip,
         &["-s", "+34910000001", "-i", "127.0.0.2", "-bind_local"],
     ));

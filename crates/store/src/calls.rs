@@ -32,6 +32,8 @@ pub struct CallFilter {
 /// A call that starts.
 #[derive(Debug, Clone)]
 pub struct NewCall {
+    /// Its id, when the call layer already named it; `None` draws a new one.
+    pub id: Option<CallId>,
     /// The account's number involved.
     pub number_id: Option<NumberId>,
     /// For outbound calls, the agent who placed it.
@@ -232,7 +234,7 @@ impl Store {
         account: AccountId,
         call: &NewCall,
     ) -> Result<CallId, StoreError> {
-        let id = CallId::from_uuid(new_uuid());
+        let id = call.id.unwrap_or_else(|| CallId::from_uuid(new_uuid()));
         sqlx::query(
             "INSERT INTO calls (id, account_id, number_id, user_id, direction, from_party, to_party, status, started_ms)
              VALUES (?, ?, ?, ?, ?, ?, ?, 'in_progress', ?)",

@@ -113,6 +113,7 @@ async fn seed_call(
         .start_call(
             body.account_id,
             &NewCall {
+                id: None,
                 number_id: Some(body.number_id),
                 user_id: None,
                 direction: Direction::Inbound,

@@ -165,6 +165,7 @@ pub(crate) async fn create_user(
     };
     let prepared = prepare_user(&state, input, "").await?;
     let user = state.store().create_user(member.account, &prepared.record).await?;
+    state.live().user_changed(member.account, user.id);
     Ok((
         StatusCode::CREATED,
         Json(UserCreated {
@@ -296,6 +297,7 @@ pub(crate) async fn update_user(
         sip,
     };
     let user = state.store().update_user(member.account, id, &update).await?;
+    state.live().user_changed(member.account, id);
     Ok(Json(UserView::build(&state, user)))
 }
 
@@ -312,6 +314,7 @@ pub(crate) async fn delete_user(
     state.store().get_user(member.account, id).await?;
     member.require_admin()?;
     state.store().delete_user(member.account, id).await?;
+    state.live().user_changed(member.account, id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -346,6 +349,7 @@ pub(crate) async fn set_presence(
     member.require_admin_or_self(id)?;
     let body: Presence = body.parse()?;
     let user = state.store().set_online_switch(member.account, id, body.online).await?;
+    state.live().user_changed(member.account, id);
     Ok(Json(UserView::build(&state, user)))
 }
 

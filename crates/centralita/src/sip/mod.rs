@@ -7,29 +7,35 @@
 
 mod transport;
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use centralita_api::{Device, LiveState};
 use centralita_b2bua::{
-    Binding, BindingChange, Lookup, LookupResult, NumberInfo, Output, RegistrarConfig, Switch,
-    SwitchConfig, Trunk, UserCredentials,
+    AgentInfo, Binding, BindingChange, Lookup, LookupResult, MediaCommand, NumberInfo,
+    OutboundTrunk, Output, RegistrarConfig, Switch, SwitchConfig, Trunk, UserCredentials,
 };
-use centralita_domain::{AudioId, CallId, Millis, UserId};
+use centralita_domain::{AccountId, AudioId, CallId, E164, IvrId, Millis, NumberId, UserId};
+use centralita_routing::{EngineConfig, NumberSnapshot};
 use centralita_sip::digest::Algorithm;
 use centralita_sip::{Peer, Transport};
 use centralita_store::{Registration, RegistrationChange, Store};
 use tokio::sync::{mpsc, watch};
 
 use crate::config::{Config, parse_net};
+use crate::history::{self, RecordTo, Write};
+use crate::media::{MediaEngine, MediaReport};
 
-/// What the rest of the server sees of the SIP side: devices per user.
-#[derive(Debug, Default)]
+/// What the rest of the server sees of the SIP side: devices and busy users, and a way to
+/// tell the switch that a user changed.
+#[derive(Debug)]
 pub(crate) struct Live {
     devices: RwLock<HashMap<UserId, Vec<Device>>>,
+    busy: RwLock<HashSet<UserId>>,
+    changes: mpsc::UnboundedSender<(AccountId, UserId)>,
 }
 
 impl LiveState for Live {
@@ -42,13 +48,26 @@ impl LiveState for Live {
             .unwrap_or_default()
     }
 
-    fn is_busy(&self, _user: UserId) -> bool {
-        // No call is connected by this server yet (the call layer comes next).
-        false
+    fn is_busy(&self, user: UserId) -> bool {
+        self.busy.read().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&user)
     }
 
     fn voicedrop(&self, _call: CallId, _by: UserId, _audio: AudioId) -> Result<(), String> {
-        Err("the call is not in progress on this server".into())
+        Err("voicedrop is for outbound calls, which this server does not place yet".into())
+    }
+
+    fn user_changed(&self, account: AccountId, user: UserId) {
+        let _ = self.changes.send((account, user));
+    }
+}
+
+impl centralita_web::WebLive for Live {
+    fn current_call(&self, _user: UserId) -> Option<centralita_web::CallSummary> {
+        None
+    }
+
+    fn click_to_call(&self, _user: UserId, _to: &E164, _from: NumberId) -> Result<(), String> {
+        Err("click-to-call is not available on this server yet".into())
     }
 }
 
@@ -60,6 +79,15 @@ impl Live {
             map.remove(&user);
         } else {
             map.insert(user, devices);
+        }
+    }
+
+    fn set_busy(&self, user: UserId, busy: bool) {
+        let mut set = self.busy.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if busy {
+            set.insert(user);
+        } else {
+            set.remove(&user);
         }
     }
 }
@@ -89,10 +117,17 @@ pub(crate) struct SipServer {
     /// Devices and presence, for the API.
     pub(crate) live: Arc<Live>,
     task: tokio::task::JoinHandle<()>,
+    done: watch::Receiver<bool>,
 }
 
 impl SipServer {
-    /// Waits until the driver has stopped and every binding change is written.
+    /// Resolves when the driver has stopped (without consuming it).
+    pub(crate) async fn wait(&self) {
+        let mut done = self.done.clone();
+        let _ = done.wait_for(|d| *d).await;
+    }
+
+    /// Waits until the driver has stopped and every change is written.
     pub(crate) async fn stopped(self) {
         let _ = self.task.await;
     }
@@ -104,7 +139,43 @@ fn random_key() -> [u8; 32] {
     key
 }
 
-fn switch_config(config: &Config) -> anyhow::Result<SwitchConfig> {
+/// The address written in our SDP and Contact: the public address if configured, else the
+/// bound one (loopback when bound to every interface: the only one we can name for sure).
+fn public_ip(config: &Config, bound: SocketAddr) -> IpAddr {
+    if let Ok(ip) = config.sip.public_address.parse::<IpAddr>() {
+        return ip;
+    }
+    if let Ok(addr) = config.sip.public_address.parse::<SocketAddr>() {
+        return addr.ip();
+    }
+    if bound.ip().is_unspecified() { IpAddr::from([127, 0, 0, 1]) } else { bound.ip() }
+}
+
+/// The first trunk's `outbound_uri`, if its host is an IP address (no DNS on this path).
+fn outbound(config: &Config) -> Option<OutboundTrunk> {
+    let trunk = config.trunk.first()?;
+    let uri = centralita_sip::Uri::parse(&trunk.outbound_uri).ok()?;
+    let sip = uri.as_sip()?;
+    let ip: IpAddr = match sip.host() {
+        centralita_sip::Host::Ipv4(ip) => IpAddr::V4(*ip),
+        centralita_sip::Host::Ipv6(ip) => IpAddr::V6(*ip),
+        centralita_sip::Host::Domain(name) => {
+            tracing::warn!(host = %name, "trunk outbound_uri must be an IP address; forwards are disabled");
+            return None;
+        }
+    };
+    let transport = if sip.params().iter().any(|p| {
+        p.name().eq_ignore_ascii_case("transport")
+            && p.value().is_some_and(|v| v.eq_ignore_ascii_case("tcp"))
+    }) {
+        Transport::Tcp
+    } else {
+        Transport::Udp
+    };
+    Some(OutboundTrunk { address: SocketAddr::new(ip, sip.port().unwrap_or(5060)), uri, transport })
+}
+
+fn switch_config(config: &Config, local: SocketAddr) -> anyhow::Result<SwitchConfig> {
     let mut endpoint = centralita_sip::Config::new(random_key());
     endpoint.user_agent = Some(server_name());
     let digest_algorithms = config
@@ -137,6 +208,18 @@ fn switch_config(config: &Config) -> anyhow::Result<SwitchConfig> {
         trunks,
         user_cache_ttl: Duration::from_secs(10),
         server_name: server_name(),
+        local,
+        sip_host: SocketAddr::new(public_ip(config, local), local.port()).to_string(),
+        media_address: public_ip(config, local),
+        media_bind: local.ip(),
+        rtp_ports: config.rtp_ports()?,
+        routing: EngineConfig {
+            ring_timeout_s: config.routing.ring_timeout_s,
+            max_wait_s: config.routing.max_wait_s,
+            seed: rand::random(),
+            ..EngineConfig::default()
+        },
+        outbound: outbound(config),
     })
 }
 
@@ -149,10 +232,12 @@ fn wall_now() -> Millis {
 }
 
 /// Binds the SIP sockets, restores persisted registrations and starts the driver. It stops
-/// taking calls when `draining` turns true and stops altogether when `stop` does.
+/// taking calls when `draining` turns true, and stops when `stop` does, or once draining and
+/// no call is left.
 pub(crate) async fn start(
     config: &Config,
     store: Store,
+    events: centralita_api::EventHub,
     mut draining: watch::Receiver<bool>,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<SipServer> {
@@ -161,8 +246,10 @@ pub(crate) async fn start(
         .with_context(|| format!("cannot listen for SIP on {}", config.sip.listen))?;
     let local = sender.local();
     let now = Instant::now();
-    let mut switch = Switch::new(switch_config(config)?, now, wall_now());
-    let live = Arc::new(Live::default());
+    let mut switch = Switch::new(switch_config(config, local)?, now, wall_now());
+    let (changes_tx, mut changes) = mpsc::unbounded_channel();
+    let live =
+        Arc::new(Live { devices: RwLock::default(), busy: RwLock::default(), changes: changes_tx });
 
     let restored = store.live_registrations(switch.wall(now)).await?;
     let count = restored.len();
@@ -179,12 +266,24 @@ pub(crate) async fn start(
     }
     tracing::info!(%local, restored = count, "SIP listening (UDP and TCP)");
 
+    let plan = centralita_media::TonePlan::from_name(&config.routing.tone_plan)
+        .context("routing.tone_plan")?;
+    let (reports_tx, mut reports) = mpsc::unbounded_channel::<MediaReport>();
+    let mut media = MediaEngine::new(store.clone(), plan, reports_tx);
+    let (writes_tx, writes_rx) = mpsc::unbounded_channel::<Write>();
+    let (record_tx, mut record_rx) = mpsc::unbounded_channel::<RecordTo>();
+    let writer = tokio::spawn(history::run(store.clone(), events, writes_rx, record_tx));
     let (lookup_tx, mut lookups) = mpsc::unbounded_channel::<(u64, LookupResult)>();
+    let (agent_tx, mut agent_rx) =
+        mpsc::unbounded_channel::<(AccountId, UserId, Option<AgentInfo>)>();
     let (persist_tx, persist_rx) = mpsc::unbounded_channel::<RegistrationChange>();
     let persister = tokio::spawn(persist(store.clone(), persist_rx));
     let live_for_task = Arc::clone(&live);
+    let drain_timeout = Duration::from_secs(u64::from(config.shutdown.drain_timeout_s));
+    let (done_tx, done) = watch::channel(false);
     let task = tokio::spawn(async move {
         let live = live_for_task;
+        let mut drain_deadline: Option<Instant> = None;
         loop {
             let deadline = switch.poll_timeout();
             let sleep = async {
@@ -198,15 +297,38 @@ pub(crate) async fn start(
                     let Some(message) = message else { break };
                     switch.handle_message(Instant::now(), message.message, message.peer);
                 }
-                lookup = lookups.recv() => {
-                    if let Some((id, result)) = lookup {
-                        switch.handle_lookup(Instant::now(), id, result);
+                Some((id, result)) = lookups.recv() => switch.handle_lookup(Instant::now(), id, result),
+                Some(report) = reports.recv() => match report {
+                    MediaReport::Leg(leg, event) => switch.handle_media_event(Instant::now(), leg, event),
+                    MediaReport::RecordingFinished { recording, duration_ms } => {
+                        let _ = writes_tx.send(Write::RecordingFinished { recording, duration_ms });
                     }
+                    MediaReport::VoicemailFinished { call, voicemail, leg, duration_ms, reason } => {
+                        // Written before the switch hears of it, so the history keeps the order.
+                        let _ = writes_tx.send(Write::VoicemailFinished { call, voicemail, duration_ms, reason });
+                        switch.handle_media_event(Instant::now(), leg, centralita_b2bua::MediaEvent::VoicemailEnded(reason));
+                    }
+                },
+                Some(to) = record_rx.recv() => {
+                    media.record_to(to.call, to.left, to.right, to.kind, to.path, to.target);
+                }
+                Some((account, user)) = changes.recv() => {
+                    let store = store.clone();
+                    let answers = agent_tx.clone();
+                    tokio::spawn(async move {
+                        let info = agent_info(&store, account, user).await;
+                        let _ = answers.send((account, user, info));
+                    });
+                }
+                Some((account, user, info)) = agent_rx.recv() => {
+                    switch.handle_agent_changed(Instant::now(), account, user, info);
                 }
                 () = sleep => switch.handle_timeout(Instant::now()),
                 changed = draining.changed(), if !*draining.borrow() => {
                     if changed.is_ok() && *draining.borrow() {
                         switch.drain();
+                        drain_deadline = Some(Instant::now() + drain_timeout);
+                        tracing::info!(calls = switch.call_count(), "draining: new calls get 503");
                     }
                 }
                 _ = stop.wait_for(|s| *s) => break,
@@ -227,13 +349,45 @@ pub(crate) async fn start(
                         let _ = persist_tx.send(registration_change(change));
                     }
                     Output::DevicesChanged(user) => live.set(user, switch.devices(user)),
+                    Output::Busy(user, busy) => live.set_busy(user, busy),
+                    Output::History(op) => {
+                        let _ = writes_tx.send(Write::History(op));
+                    }
+                    Output::Media(MediaCommand::Record { call, left, right, kind }) => {
+                        let _ = writes_tx.send(Write::Record { call, left, right, kind });
+                    }
+                    Output::Media(command) => media.command(command),
                 }
             }
+            if let Some(deadline) = drain_deadline
+                && (switch.call_count() == 0 || Instant::now() >= deadline)
+            {
+                tracing::info!(calls = switch.call_count(), "drained");
+                break;
+            }
         }
+        // Recordings in progress are closed by their tasks when their channels drop.
+        drop(media);
+        drop(writes_tx);
+        let _ = writer.await;
         drop(persist_tx);
         let _ = persister.await;
+        let _ = done_tx.send(true);
     });
-    Ok(SipServer { local, live, task })
+    Ok(SipServer { local, live, task, done })
+}
+
+/// A user as the routing engine needs them.
+async fn agent_info(store: &Store, account: AccountId, user: UserId) -> Option<AgentInfo> {
+    let users = store.list_users(account).await.ok()?;
+    let order = users.iter().position(|u| u.id == user)?;
+    let u = &users[order];
+    Some(AgentInfo {
+        user_id: u.id,
+        online_switch: u.online_switch,
+        last_answered_at: u.last_answered_at,
+        created_order: order as u64,
+    })
 }
 
 async fn look_up(store: &Store, lookup: Lookup) -> LookupResult {
@@ -251,18 +405,63 @@ async fn look_up(store: &Store, lookup: Lookup) -> LookupResult {
                 LookupResult::Failed
             }
         },
-        Lookup::Number(e164) => match store.route_for(&e164).await {
-            Ok(route) => LookupResult::Number(route.map(|r| NumberInfo {
-                account_id: r.number.account_id,
-                number_id: r.number.id,
-                e164: r.number.e164,
-            })),
+        Lookup::Number(e164) => match number_info(store, &e164).await {
+            Ok(info) => LookupResult::Number(info),
             Err(e) => {
                 tracing::error!(error = %e, "number lookup failed");
                 LookupResult::Failed
             }
         },
+        Lookup::Agents(account) => match store.list_users(account).await {
+            Ok(users) => LookupResult::Agents(
+                users
+                    .into_iter()
+                    .enumerate()
+                    .map(|(order, u)| AgentInfo {
+                        user_id: u.id,
+                        online_switch: u.online_switch,
+                        last_answered_at: u.last_answered_at,
+                        created_order: order as u64,
+                    })
+                    .collect(),
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "users lookup failed");
+                LookupResult::Failed
+            }
+        },
     }
+}
+
+/// A number with its settings and every IVR they reach, frozen for a call.
+async fn number_info(
+    store: &Store,
+    e164: &E164,
+) -> Result<Option<NumberInfo>, centralita_store::StoreError> {
+    let Some(route) = store.route_for(e164).await? else { return Ok(None) };
+    let account = route.number.account_id;
+    let mut ivrs = HashMap::new();
+    let mut pending: Vec<IvrId> = route.settings.ivr_id.into_iter().collect();
+    while let Some(id) = pending.pop() {
+        if ivrs.contains_key(&id) {
+            continue;
+        }
+        if let Ok(ivr) = store.get_ivr(account, id).await {
+            pending.extend(ivr.document.sub_menus());
+            ivrs.insert(id, ivr.document);
+        }
+    }
+    Ok(Some(NumberInfo {
+        account_id: account,
+        number_id: route.number.id,
+        e164: route.number.e164.clone(),
+        snapshot: NumberSnapshot {
+            number_id: route.number.id,
+            e164: route.number.e164,
+            settings: route.settings,
+            ivrs,
+        },
+    }))
 }
 
 fn registration_change(change: BindingChange) -> RegistrationChange {
