@@ -191,6 +191,8 @@ struct LegSlot {
 struct Writing {
     file: File,
     recorder: Recorder,
+    /// Frames captured on each side, waiting for the other side's frame of the same 20 ms.
+    pending: [std::collections::VecDeque<[i16; 160]>; 2],
     left: LegId,
     right: Option<LegId>,
     target: RecordTarget,
@@ -215,6 +217,8 @@ struct CallTask {
 /// How often a growing recording's header is rewritten: a killed process leaves a file whose
 /// header covers all but this much of the audio.
 const HEADER_EVERY: Duration = Duration::from_secs(1);
+/// Frames one side of a stereo recording may be ahead before the other counts as silent.
+const LAG: usize = 5;
 
 fn random_u32() -> u32 {
     rand::random()
@@ -364,20 +368,35 @@ impl CallTask {
 
     fn feed_recordings(&mut self, now: Instant) {
         for writing in [&mut self.recording, &mut self.voicemail].into_iter().flatten() {
-            loop {
-                let left = self
-                    .legs
-                    .get_mut(&writing.left)
-                    .and_then(|s| s.leg.as_mut()?.take_captured_frame());
-                let right = match writing.right {
-                    Some(r) => {
-                        self.legs.get_mut(&r).and_then(|s| s.leg.as_mut()?.take_captured_frame())
-                    }
-                    None => None,
+            let sides = [Some(writing.left), writing.right];
+            for (side, leg) in sides.into_iter().enumerate() {
+                let Some(leg) =
+                    leg.and_then(|id| self.legs.get_mut(&id)).and_then(|s| s.leg.as_mut())
+                else {
+                    continue;
                 };
-                if left.is_none() && right.is_none() {
+                while let Some(frame) = leg.take_captured_frame() {
+                    writing.pending[side].push_back(frame);
+                }
+            }
+            // Each side's frames come every 20 ms; pair them up so the channels stay aligned.
+            // A side that sends nothing (a peer that stopped its RTP) is silence once the other
+            // is more than LAG ahead.
+            loop {
+                let stereo = writing.right.is_some();
+                let (left, right) = (writing.pending[0].front(), writing.pending[1].front());
+                let ready = if !stereo {
+                    left.is_some()
+                } else {
+                    (left.is_some() && right.is_some())
+                        || writing.pending[0].len() > LAG
+                        || writing.pending[1].len() > LAG
+                };
+                if !ready {
                     break;
                 }
+                let left = writing.pending[0].pop_front();
+                let right = if stereo { writing.pending[1].pop_front() } else { None };
                 let bytes = writing.recorder.push(left.as_ref(), right.as_ref());
                 let _ = writing.file.write_all(bytes);
             }
@@ -555,6 +574,7 @@ impl CallTask {
                 let mut writing = Writing {
                     file,
                     recorder,
+                    pending: Default::default(),
                     left,
                     right,
                     target,

@@ -4,6 +4,8 @@
 
 #![allow(dead_code, unreachable_pub, reason = "each test binary uses a different part")]
 
+pub mod media;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -122,7 +124,15 @@ pub struct SippRun {
 /// Runs SIPp with `scenario` against `target` and these extra arguments; SIPp's own timeout
 /// ends a run that would hang.
 pub fn sipp(scenario: &str, target: &str, args: &[&str]) -> SippRun {
+    sipp_with(scenario, target, args, &[])
+}
+
+/// Like [`sipp`], with files put in SIPp's working directory first (audio for `rtp_stream`).
+pub fn sipp_with(scenario: &str, target: &str, args: &[&str], files: &[(&str, &[u8])]) -> SippRun {
     let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
     let output = Command::new("sipp")
         .arg(target)
         .arg("-sf")
@@ -140,6 +150,62 @@ pub fn sipp(scenario: &str, target: &str, args: &[&str]) -> SippRun {
         }
     }
     SippRun { status: output.status, output: text }
+}
+
+/// A SIPp run in the background (an agent's phone waiting for calls).
+pub struct SippBackground {
+    child: std::process::Child,
+    dir: tempfile::TempDir,
+}
+
+impl SippBackground {
+    /// Starts `scenario` as a UAS-like party on `port`, against `target`.
+    pub fn start(scenario: &str, target: &str, args: &[&str]) -> SippBackground {
+        Self::start_in(tempfile::tempdir().unwrap(), scenario, target, args)
+    }
+
+    /// Like [`SippBackground::start`], in a working directory the caller prepared.
+    pub fn start_in(
+        dir: tempfile::TempDir,
+        scenario: &str,
+        target: &str,
+        args: &[&str],
+    ) -> SippBackground {
+        let child = Command::new("sipp")
+            .arg(target)
+            .arg("-sf")
+            .arg(scenarios().join(scenario))
+            .args(["-m", "1", "-timeout", "60s", "-timeout_error", "-nostdin", "-trace_err"])
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("sipp is installed");
+        SippBackground { child, dir }
+    }
+
+    /// Waits for the scenario to end.
+    pub fn finish(mut self) -> SippRun {
+        let child = std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap());
+        let output = child.wait_with_output().unwrap();
+        let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&output.stderr));
+        for entry in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
+            if let Ok(log) = std::fs::read_to_string(entry.path()) {
+                text.push_str(&log);
+            }
+        }
+        SippRun { status: output.status, output: text }
+    }
+}
+
+impl Drop for SippBackground {
+    fn drop(&mut self) {
+        // A test that failed must not leave a phone listening on its port.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Creates an account through the API and returns its admin token.
