@@ -98,6 +98,10 @@ async fn apply(
         }
         Write::History(HistoryOp::Event { call, event }) => {
             store.append_event(call, &event).await?;
+            // Written as it happens, so a call interrupted by a crash still shows who answered.
+            if let EventKind::Answered { user_id } = &event.kind {
+                store.answer_call(call, event.at, *user_id).await?;
+            }
             notify(store, events, calls.get(&call), call, &event).await?;
         }
         Write::History(HistoryOp::Ended { call, at, status, answered }) => {

@@ -96,6 +96,16 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot open the data directory {}", config.data_dir.display()))?;
     tracing::info!(data_dir = %config.data_dir.display(), "store open");
     let operator_hash = operator_token_hash(&config, &store).await?;
+    let interrupted = store
+        .close_interrupted_calls()
+        .await
+        .context("cannot close the calls the previous run left in progress")?;
+    if !interrupted.is_empty() {
+        tracing::warn!(
+            calls = interrupted.len(),
+            "closed calls a previous run left in progress as interrupted"
+        );
+    }
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let (stop_sip_tx, stop_sip_rx) = watch::channel(false);

@@ -223,4 +223,27 @@ async fn kill_9_mid_call_leaves_a_playable_partial_recording() {
         CALLER_HZ,
         f64::from(AGENT_HZ),
     );
+
+    // The next start closes the call as interrupted, nothing lost: the history keeps the call
+    // with its recording, whose header now states the length really on disk.
+    s.running = start(s._dir.path(), &[("CENTRALITA_OPERATOR_TOKEN", OPERATOR)]);
+    s.api = s.running.api();
+    let logged =
+        s.running.wait_for_log("closed calls a previous run left in progress as interrupted");
+    assert_eq!(logged["calls"], 1);
+    let history = s.calls().await;
+    let closed = &history[0];
+    assert_eq!(closed["status"], "answered", "{closed}");
+    assert_eq!(closed["recording_id"], recording.as_str());
+    let ended = closed["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (ended["type"].as_str(), ended["reason"].as_str()),
+        (Some("ended"), Some("interrupted"))
+    );
+    assert_eq!(ended["hangup_by"], "system");
+    assert!(ended["talk_ms"].as_u64().unwrap() >= 1000, "{ended}");
+    let fixed = s.recording(&recording).await;
+    let data_len = u32::from_le_bytes(fixed[40..44].try_into().unwrap()) as usize;
+    assert_eq!(data_len, fixed.len() - 44, "the header states the length on disk");
+    assert_eq!(data_len % 4, 0, "whole stereo frames only");
 }

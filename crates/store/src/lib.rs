@@ -16,6 +16,7 @@ mod error;
 mod files;
 mod ivrs;
 mod numbers;
+mod recovery;
 mod registrations;
 mod sessions;
 mod users;
