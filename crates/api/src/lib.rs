@@ -26,6 +26,7 @@ use tower_http::trace::TraceLayer;
 pub use auth::{Member, Operator};
 pub use error::ApiError;
 pub use events::{Audience, EventHub, StreamEvent};
+pub use routes::build_scenario;
 pub use secrets::{hash_password, new_token, sip_ha1, token_hash, verify_password};
 
 /// Limits and names the API needs from the server's configuration.

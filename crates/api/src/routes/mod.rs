@@ -8,6 +8,7 @@ mod calls;
 mod events;
 mod ivrs;
 mod numbers;
+mod simulate;
 mod users;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -16,6 +17,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+
+pub use simulate::build_scenario;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -129,6 +132,7 @@ fn router(_state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(numbers::create_number, numbers::list_numbers))
         .routes(routes!(numbers::get_number, numbers::update_number, numbers::delete_number))
         .routes(routes!(numbers::get_settings, numbers::put_settings))
+        .routes(routes!(simulate::simulate_number))
         .routes(routes!(audio::upload_audio, audio::list_audio))
         .routes(routes!(audio::get_audio, audio::delete_audio))
         .routes(routes!(audio::get_audio_info))
