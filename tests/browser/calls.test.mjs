@@ -1,6 +1,5 @@
-// Real calls placed with SIPp against the real `centralita serve`, seen in the web UI. They
-// need the call layer (SIP, media, routing wired in the binary) and the binary serving the UI,
-// which are being built: until then they are skipped, and CENTRALITA_E2E_CALLS=1 turns them on.
+// Real calls placed with SIPp against the real `centralita serve`, seen in the web UI that the
+// same binary serves.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -10,12 +9,17 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { api, checkA11y, launchBrowser, root, screenshot, signIn, uploadAudio } from "./harness.mjs";
 
-const enabled = process.env.CENTRALITA_E2E_CALLS === "1";
-const skip = enabled ? false : "waiting for the call layer: set CENTRALITA_E2E_CALLS=1 once calls flow through `centralita serve`";
 const binary = process.env.CENTRALITA_BIN || join(root, "target/debug/centralita");
 
 let server;
 let browser;
+
+/** The test's environment without its own CENTRALITA_* variables, which the server would
+ * refuse as unknown configuration keys. */
+function serverEnv() {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("CENTRALITA_")));
+  return { ...env, CENTRALITA_LOG_FORMAT: "json" };
+}
 
 /** `centralita serve` on loopback ports, with a trunk on 127.0.0.1; reads its address and token. */
 async function startRealServer() {
@@ -25,19 +29,26 @@ async function startRealServer() {
   writeFileSync(config, `data_dir = "${dir}/data"\n[http]\nlisten = "127.0.0.1:0"\n[sip]\nlisten = "127.0.0.1:${sipPort}"\n` +
     `[[trunk]]\nname = "carrier"\ninbound_from = ["127.0.0.1/32"]\noutbound_uri = "sip:127.0.0.1:5099"\n`);
   const child = spawn(binary, ["serve", "--config", config], {
-    stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CENTRALITA_LOG_FORMAT: "json" },
+    stdio: ["ignore", "pipe", "pipe"], env: serverEnv(),
   });
-  const token = await new Promise((resolve) => {
+  let stderrText = "";
+  const base = new Promise((resolve) => {
+    createInterface({ input: child.stderr }).on("line", (line) => {
+      stderrText += `${line}\n`;
+      if (line.includes("HTTP API listening")) resolve(`http://${JSON.parse(line).addr}`);
+    });
+  });
+  const exited = new Promise((_, reject) => child.on("exit", (code) => {
+    reject(new Error(`centralita exited with ${code}:\n${stderrText}`));
+  }));
+  const token = new Promise((resolve) => {
     createInterface({ input: child.stdout }).on("line", (line) => {
       if (line.includes("operator token")) resolve(line.split(" ").pop());
     });
   });
-  const base = await new Promise((resolve) => {
-    createInterface({ input: child.stderr }).on("line", (line) => {
-      if (line.includes("HTTP API listening")) resolve(`http://${JSON.parse(line).addr}`);
-    });
-  });
-  return { base, operator: token, sipPort, stop: () => child.kill("SIGTERM") };
+  const [operator, url] = await Promise.race([Promise.all([token, base]), exited]);
+  exited.catch(() => {});
+  return { base: url, operator, sipPort, stop: () => child.kill("SIGTERM") };
 }
 
 /** Runs SIPp's built-in caller against a number: one call, `seconds` long. */
@@ -50,7 +61,6 @@ function sippCall(sipPort, e164, seconds) {
 }
 
 before(async () => {
-  if (!enabled) return;
   server = await startRealServer();
   browser = await launchBrowser();
 });
@@ -60,16 +70,17 @@ after(async () => {
   server?.stop();
 });
 
-async function account() {
+/** A new account with its admin `ana@<domain>` and one number `e164`. */
+async function account(domain, e164) {
   const created = await api(server, "POST", "/v1/accounts", server.operator, {
-    name: "E2E", admin: { name: "Ana", email: "ana@e2e.example", password: "admin password" },
+    name: domain, admin: { name: "Ana", email: `ana@${domain}`, password: "admin password" },
   });
-  const number = await api(server, "POST", "/v1/numbers", created.token, { e164: "+34910009999", name: "E2E line" });
+  const number = await api(server, "POST", "/v1/numbers", created.token, { e164, name: "E2E line" });
   return { token: created.token, adminId: created.admin_user_id, number };
 }
 
-test("a real call placed with SIPp shows up in the history with a playable recording", { skip }, async () => {
-  const acme = await account();
+test("a real call placed with SIPp shows up in the history with a playable recording", async () => {
+  const acme = await account("recording.example", "+34910009991");
   const greeting = await uploadAudio(server, acme.token, "Greeting", 1);
   // Nobody online: the call is answered by the voicemail, recorded, and kept.
   await api(server, "PUT", `/v1/numbers/${acme.number.id}/settings`, acme.token, {
@@ -78,7 +89,7 @@ test("a real call placed with SIPp shows up in the history with a playable recor
   });
   sippCall(server.sipPort, acme.number.e164, 5);
   const page = await (await browser.newContext({ locale: "en-US" })).newPage();
-  await signIn(page, server, "ana@e2e.example", "admin password");
+  await signIn(page, server, "ana@recording.example", "admin password");
   await page.goto(`${server.base}/history`);
   const row = page.locator("#calls tbody tr").first();
   await Promise.all([page.waitForNavigation(), row.locator("a").first().click()]);
@@ -94,14 +105,14 @@ test("a real call placed with SIPp shows up in the history with a playable recor
   await screenshot(page, "real-call");
 });
 
-test("a voicemail left by a SIPp caller appears as a live notification", { skip }, async () => {
-  const acme = await account();
+test("a voicemail left by a SIPp caller appears as a live notification", async () => {
+  const acme = await account("voicemail.example", "+34910009992");
   await api(server, "PUT", `/v1/numbers/${acme.number.id}/settings`, acme.token, {
     record_calls: false, incoming: { mode: "reject", action: { action: "voicemail", audio_id: null } },
     assigned_user_ids: [acme.adminId],
   });
   const page = await (await browser.newContext({ locale: "en-US" })).newPage();
-  await signIn(page, server, "ana@e2e.example", "admin password");
+  await signIn(page, server, "ana@voicemail.example", "admin password");
   await page.goto(`${server.base}/history`);
   await page.waitForSelector("body[data-events=connected]");
   sippCall(server.sipPort, acme.number.e164, 4);
