@@ -146,7 +146,7 @@ impl Capture {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("capture.pcap");
         let mut child = Command::new("tcpdump")
-            .args(["-i", "lo", "-U", "-n", "-w"])
+            .args(["-i", "lo", "-U", "--immediate-mode", "-n", "-w"])
             .arg(&file)
             .args(["udp", "and", "dst", "port", &port.to_string()])
             .stdout(Stdio::null())
@@ -166,7 +166,24 @@ impl Capture {
     }
 
     /// Stops the capture and returns the decoded audio of the RTP packets, in arrival order.
+    ///
+    /// tcpdump hands packets over in batches, so stopping it at once could lose the last ones.
+    /// It is stopped only once it has written a marker datagram sent after everything else:
+    /// what was sent to the port before this call is then in the file.
     pub fn audio(mut self) -> Vec<i16> {
+        const MARKER: &[u8] = b"CAPTURE-END-MARKER";
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let mut written = false;
+        for _ in 0..200 {
+            let _ = socket.send_to(MARKER, ("127.0.0.1", self.port));
+            std::thread::sleep(Duration::from_millis(50));
+            let bytes = std::fs::read(&self.file).unwrap_or_default();
+            if bytes.windows(MARKER.len()).any(|w| w == MARKER) {
+                written = true;
+                break;
+            }
+        }
+        assert!(written, "tcpdump never wrote the end marker");
         let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
         let _ = self.child.wait();
         let bytes = std::fs::read(&self.file).unwrap();
