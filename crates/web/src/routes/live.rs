@@ -87,6 +87,8 @@ pub(crate) async fn presence(
         _ => return Err(WebError::BadRequest),
     };
     state.store().set_online_switch(signed.account(), signed.user.id, online).await?;
+    // The call layer re-reads the switch now, not when its cache expires.
+    state.live().user_changed(signed.account(), signed.user.id);
     let text = signed.lang.t(if online { T::NowOnline } else { T::NowOffline });
     Ok(redirect_with_flash(&state, &safe_next(posted.form.get("next")), true, text))
 }

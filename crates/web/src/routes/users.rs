@@ -262,7 +262,8 @@ pub(crate) async fn create(
         sip_ha1_sha256: sha,
     };
     match state.store().create_user(signed.account(), &new).await {
-        Ok(_) => {
+        Ok(user) => {
+            state.live().user_changed(signed.account(), user.id);
             let created = Created {
                 name,
                 sip_username: sip_username.to_string(),
@@ -299,6 +300,7 @@ pub(crate) async fn set_role(
     let update = UserUpdate { role: Some(role), ..UserUpdate::default() };
     match state.store().update_user(signed.account(), id, &update).await {
         Ok(user) => {
+            state.live().user_changed(signed.account(), user.id);
             let text = format!("{}: {}", signed.lang.t(T::Saved), user.name);
             Ok(redirect_with_flash(&state, "/users", true, &text))
         }
