@@ -29,7 +29,8 @@ struct Line {
     _dir: tempfile::TempDir,
 }
 
-/// Starts a server on RTP ports `rtp`, whose trunk sends calls out to SIPp on `carrier_port`,
+/// Starts a server on RTP ports `rtp` (below the kernel's ephemeral range, so no client
+/// socket of the test can hold one), whose trunk sends calls out to SIPp on `carrier_port`,
 /// with one agent per entry of `phones` (name, SIP port), online and registered.
 async fn line(rtp: &str, carrier_port: u16, phones: &[(&str, u16)]) -> Line {
     let dir = tempfile::tempdir().unwrap();
@@ -247,7 +248,7 @@ fn assert_cadence(what: &str, samples: &[i16], on_ms: usize, off_ms: usize) {
 
 #[tokio::test]
 async fn busy_offline_action_plays_the_busy_cadence_for_5_s_then_486() {
-    let line = line("32600-32699", 25080, &[]).await;
+    let line = line("26000-26099", 25080, &[]).await;
     line.settings(json!({"incoming": {"mode": "receive", "distribution": "random",
         "when_offline": {"action": "busy"}}}))
         .await;
@@ -265,7 +266,7 @@ async fn busy_offline_action_plays_the_busy_cadence_for_5_s_then_486() {
 
 #[tokio::test]
 async fn ringback_offline_action_rings_for_30_s_then_480() {
-    let line = line("32700-32799", 25081, &[]).await;
+    let line = line("26100-26199", 25081, &[]).await;
     line.settings(json!({"incoming": {"mode": "reject", "action": {"action": "ringback"}}})).await;
     let heard = refused_caller(&line, 480, 16110);
     assert_cadence("ringback", &heard, 1500, 3000);
@@ -278,7 +279,7 @@ async fn ringback_offline_action_rings_for_30_s_then_480() {
 
 #[tokio::test]
 async fn disconnect_refuses_with_603_at_once_and_nothing_is_heard() {
-    let line = line("32800-32899", 25082, &[]).await;
+    let line = line("26200-26299", 25082, &[]).await;
     line.settings(json!({"incoming": {"mode": "reject", "action": {"action": "disconnect"}}}))
         .await;
     let heard = refused_caller(&line, 603, 16120);
@@ -290,7 +291,7 @@ async fn disconnect_refuses_with_603_at_once_and_nothing_is_heard() {
 
 #[tokio::test]
 async fn message_offline_action_plays_the_whole_message_then_hangs_up() {
-    let line = line("32900-32999", 25083, &[]).await;
+    let line = line("26300-26399", 25083, &[]).await;
     let message = line.audio("hours", 700.0, 2.0).await;
     line.settings(json!({"incoming": {"mode": "receive", "distribution": "random",
         "when_offline": {"action": "message", "audio_id": message}}}))
@@ -313,7 +314,7 @@ async fn message_offline_action_plays_the_whole_message_then_hangs_up() {
 
 #[tokio::test]
 async fn voicemail_greets_beeps_records_the_caller_and_notifies_the_assigned_users() {
-    let line = line("33000-33099", 25084, &[("vera", 25070)]).await;
+    let line = line("26400-26499", 25084, &[("vera", 25070)]).await;
     let greeting = line.audio("greeting", 600.0, 1.0).await;
     // Vera is assigned but her switch is off: nobody online, so the offline action.
     call(
@@ -395,7 +396,7 @@ async fn voicemail_greets_beeps_records_the_caller_and_notifies_the_assigned_use
 
 #[tokio::test]
 async fn longest_idle_rings_the_idlest_agent_first_and_a_decline_moves_on() {
-    let line = line("33100-33199", 25085, &[("ana", 25071), ("bea", 25072)]).await;
+    let line = line("26500-26599", 25085, &[("ana", 25071), ("bea", 25072)]).await;
     let (ana, bea) = (line.agents[0].clone(), line.agents[1].clone());
     line.settings(json!({"incoming": {"mode": "receive", "distribution": "longest_idle",
         "when_offline": {"action": "busy"}}}))
@@ -432,7 +433,7 @@ async fn longest_idle_rings_the_idlest_agent_first_and_a_decline_moves_on() {
 
 #[tokio::test]
 async fn random_tries_another_agent_when_the_first_does_not_answer_in_time() {
-    let line = line("33200-33299", 25086, &[("carl", 25073), ("dora", 25074)]).await;
+    let line = line("26600-26699", 25086, &[("carl", 25073), ("dora", 25074)]).await;
     let (carl, dora) = (line.agents[0].clone(), line.agents[1].clone());
     line.settings(json!({"incoming": {"mode": "receive", "distribution": "random",
         "ring_timeout_s": 5, "when_offline": {"action": "busy"}}}))
@@ -480,7 +481,7 @@ fn millis(event: &Value) -> i64 {
 
 #[tokio::test]
 async fn forward_mode_sends_the_call_over_the_trunk_and_bridges_the_audio() {
-    let line = line("33300-33399", 25087, &[]).await;
+    let line = line("26700-26799", 25087, &[]).await;
     line.settings(json!({"record_calls": true,
         "incoming": {"mode": "forward", "forward_to": "+34600000042"}}))
         .await;
@@ -520,7 +521,7 @@ async fn forward_mode_sends_the_call_over_the_trunk_and_bridges_the_audio() {
 
 #[tokio::test]
 async fn ivr_prompt_then_a_key_sent_as_sip_info_plays_the_option() {
-    let line = line("33400-33499", 25088, &[]).await;
+    let line = line("26800-26899", 25088, &[]).await;
     let prompt = line.audio("menu", 600.0, 1.0).await;
     let hours = line.audio("hours", 700.0, 1.0).await;
     let (status, ivr) = call(
@@ -580,7 +581,7 @@ async fn ivr_prompt_then_a_key_sent_as_sip_info_plays_the_option() {
 
 #[tokio::test]
 async fn welcome_message_plays_before_the_agent_is_rung() {
-    let line = line("33500-33599", 25089, &[("eva", 25075)]).await;
+    let line = line("26900-26999", 25089, &[("eva", 25075)]).await;
     let welcome = line.audio("welcome", 600.0, 1.5).await;
     line.settings(json!({"welcome_audio_id": welcome, "incoming": {"mode": "receive",
         "distribution": "simultaneous", "when_offline": {"action": "busy"}}}))

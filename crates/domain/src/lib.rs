@@ -11,6 +11,7 @@ mod document;
 mod e164;
 mod id;
 mod ivr;
+mod rating;
 mod settings;
 mod time;
 mod user;
@@ -24,6 +25,7 @@ pub use id::{
     AccountId, AudioId, CallId, IdError, IvrId, NumberId, RecordingId, TokenId, UserId, VoicemailId,
 };
 pub use ivr::{DigitKey, IvrAction, IvrDocument};
+pub use rating::{Priced, Rate, RateTable, RawRate, RawRateTable, format_amount, sum_amounts};
 pub use settings::{Distribution, Incoming, NumberSettings, OfflineAction};
 pub use time::{Millis, format_rfc3339_ms};
 pub use user::{Email, Role, SipUsername};
