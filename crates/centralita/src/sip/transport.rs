@@ -52,15 +52,35 @@ const MAX_DATAGRAM: usize = 65_535;
 /// Messages queued per TCP connection before the peer is considered stuck.
 const OUTBOX_DEPTH: usize = 256;
 
+/// UDP and TCP on the same port. With port 0 the kernel picks the UDP port, and that port may
+/// be taken for TCP (by any connection's local end): then another port is tried.
+async fn bind_both(addr: SocketAddr) -> std::io::Result<(UdpSocket, TcpListener)> {
+    let mut attempts = 0;
+    loop {
+        let udp = UdpSocket::bind(addr).await?;
+        let local = udp.local_addr()?;
+        match TcpListener::bind(local).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e)
+                if addr.port() == 0
+                    && e.kind() == std::io::ErrorKind::AddrInUse
+                    && attempts < 20 =>
+            {
+                attempts += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Binds UDP and TCP on `addr` and starts receiving. Messages arrive on the returned channel.
 pub(crate) async fn bind(
     addr: SocketAddr,
     max_tcp_connections: usize,
 ) -> std::io::Result<(Sender, mpsc::Receiver<Incoming>)> {
-    let udp = Arc::new(UdpSocket::bind(addr).await?);
+    let (udp, tcp) = bind_both(addr).await?;
+    let udp = Arc::new(udp);
     let local = udp.local_addr()?;
-    // TCP on the port UDP actually got (addr may have said port 0).
-    let tcp = TcpListener::bind(local).await?;
     let (incoming_tx, incoming_rx) = mpsc::channel(8192);
     let connections = Arc::new(Connections {
         next_id: AtomicU64::new(1),

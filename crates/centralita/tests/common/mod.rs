@@ -61,16 +61,20 @@ impl Running {
         if let Some(found) = self.logs.iter().find(|l| l["message"] == message) {
             return found.clone();
         }
+        let mut other = String::new();
         loop {
-            let line = self
-                .stderr
-                .recv_timeout(Duration::from_secs(60))
-                .unwrap_or_else(|_| panic!("no log line {message:?}"));
+            let Ok(line) = self.stderr.recv_timeout(Duration::from_secs(60)) else {
+                let status = self.child.try_wait().ok().flatten();
+                panic!("no log line {message:?} (server exit: {status:?}); it said:\n{other}");
+            };
             if let Ok(json) = serde_json::from_str::<Value>(&line) {
                 self.logs.push(json.clone());
                 if json["message"] == message {
                     return json;
                 }
+            } else {
+                other.push_str(&line);
+                other.push('\n');
             }
         }
     }
