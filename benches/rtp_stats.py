@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Packet loss and jitter of the RTP streams in a pcap (Ethernet, as captured on lo).
 
-   rtp_stats.py CAPTURE.pcap
+   rtp_stats.py CAPTURE.pcap [src|dst LOW-HIGH]
+
+With a direction and a port range, only the streams whose source (or destination) port is in
+the range count: the server's outgoing streams are `src 20000-29999`, what the peers send it
+`dst 20000-29999`.
 
 Each stream is one (source port, destination port) pair. Loss counts the sequence numbers
 missing between a stream's first and last packet in the capture window; jitter is RFC 3550's
@@ -12,7 +16,8 @@ import struct
 import sys
 
 
-def main(path):
+def main(path, direction=None, ports=None):
+    low, high = (int(p) for p in ports.split("-")) if ports else (0, 65535)
     data = open(path, "rb").read()
     magic = struct.unpack("<I", data[:4])[0]
     nano = magic == 0xA1B23C4D
@@ -28,6 +33,9 @@ def main(path):
         ip = packet[14:]
         udp = ip[(ip[0] & 0x0F) * 4:]
         sport, dport = struct.unpack(">HH", udp[:4])
+        port = sport if direction == "src" else dport
+        if direction and not low <= port <= high:
+            continue
         rtp = udp[8:]
         if rtp[0] >> 6 != 2 or (rtp[1] & 0x7F) not in (0, 8):
             continue
@@ -64,4 +72,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:4])
