@@ -47,6 +47,20 @@ pub struct ApiConfig {
     pub default_max_wait_s: u32,
     /// Default ring timeout (`[routing] ring_timeout_s`).
     pub default_ring_timeout_s: u32,
+    /// Where forwards and transfers may go (`[billing] allowed_prefixes`; empty: anywhere).
+    pub allowed_prefixes: Vec<String>,
+}
+
+impl ApiConfig {
+    /// The routing engine's settings a dry run uses: the server's, with a fixed seed.
+    pub fn engine_config(&self) -> centralita_routing::EngineConfig {
+        centralita_routing::EngineConfig {
+            ring_timeout_s: self.default_ring_timeout_s,
+            max_wait_s: self.default_max_wait_s,
+            allowed_prefixes: self.allowed_prefixes.clone(),
+            ..centralita_routing::EngineConfig::default()
+        }
+    }
 }
 
 impl Default for ApiConfig {
@@ -59,6 +73,7 @@ impl Default for ApiConfig {
             sip_domain: "127.0.0.1".into(),
             default_max_wait_s: 300,
             default_ring_timeout_s: 30,
+            allowed_prefixes: Vec::new(),
         }
     }
 }

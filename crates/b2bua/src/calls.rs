@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use centralita_domain::{
-    AccountId, CallEvent, CallId, CallStatus, E164, EventKind, Millis, NumberId, UserId,
+    AccountId, CallEvent, CallId, CallStatus, Cost, E164, EventKind, Millis, NumberId, UserId,
 };
 use centralita_routing::{
     Agent, Command, Engine, ForwardKind, ForwardOutcome, MediaEvent as RoutingMedia,
@@ -76,6 +76,8 @@ pub enum HistoryOp {
         status: CallStatus,
         /// When it was answered by an agent or target, and by whom.
         answered: Option<(Millis, Option<UserId>)>,
+        /// What its forwarded or transferred leg cost, by the rate table.
+        cost: Option<Cost>,
     },
 }
 
@@ -151,6 +153,9 @@ pub(crate) struct Call {
     /// For the history's outcome.
     answered: Option<(Millis, Option<UserId>)>,
     forwarded: bool,
+    /// Where the call was forwarded or transferred, for its cost.
+    forward_to: Option<E164>,
+    cost: Option<Cost>,
     voicemail_left: bool,
 }
 
@@ -281,6 +286,8 @@ impl Switch {
                 collecting: false,
                 answered: None,
                 forwarded: false,
+                forward_to: None,
+                cost: None,
                 voicemail_left: false,
             },
         );
@@ -451,11 +458,22 @@ impl Switch {
         }
     }
 
-    fn on_routing_event(&mut self, call: CallId, event: CallEvent) {
+    fn on_routing_event(&mut self, call: CallId, mut event: CallEvent) {
         if let Some(c) = self.calls.calls.get_mut(&call) {
-            match &event.kind {
+            match &mut event.kind {
                 EventKind::Answered { user_id } => c.answered = Some((event.at, *user_id)),
-                EventKind::Forwarded { .. } | EventKind::Transferred { .. } => c.forwarded = true,
+                EventKind::Forwarded { to } | EventKind::Transferred { to } => {
+                    c.forwarded = true;
+                    c.forward_to = E164::parse(to).ok();
+                }
+                // The external leg is billed like an outbound call (product.md): priced by
+                // its talk time, which is the call's (the leg answered it).
+                EventKind::Ended { talk_ms, cost, .. } => {
+                    if let Some(to) = c.forward_to.as_ref().filter(|_| c.answered.is_some()) {
+                        *cost = self.config.rates.price(to, *talk_ms).map(|p| p.cost);
+                        c.cost.clone_from(cost);
+                    }
+                }
                 _ => {}
             }
         }
@@ -1345,7 +1363,13 @@ impl Switch {
             CallStatus::Missed
         };
         let at = self.wall(now);
-        self.push(Output::History(HistoryOp::Ended { call, at, status, answered: c.answered }));
+        self.push(Output::History(HistoryOp::Ended {
+            call,
+            at,
+            status,
+            answered: c.answered,
+            cost: c.cost,
+        }));
     }
 
     /// The earliest timer of any routing engine.

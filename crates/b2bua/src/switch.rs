@@ -12,7 +12,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use centralita_domain::{AccountId, E164, Millis, NumberId, UserId};
+use centralita_domain::{AccountId, E164, Millis, NumberId, RateTable, UserId};
 use centralita_routing::{EngineConfig, NumberSnapshot};
 use centralita_sip::digest::{Algorithm, Credentials, DigestServer, NonceCounts, Verdict};
 use centralita_sip::{
@@ -81,6 +81,8 @@ pub struct SwitchConfig {
     pub routing: EngineConfig,
     /// Where forwards go, if a trunk has an outbound URI we can reach.
     pub outbound: Option<OutboundTrunk>,
+    /// What forwarded and transferred legs cost (`[billing]`).
+    pub rates: RateTable,
 }
 
 /// A user's SIP credentials, as the store has them.

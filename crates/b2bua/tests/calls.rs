@@ -91,6 +91,7 @@ impl World {
             rtp_ports: (30000, 30100),
             routing: EngineConfig { ring_timeout_s: 20, ..EngineConfig::default() },
             outbound: None,
+            rates: centralita_domain::RateTable::default(),
         };
         let mut world = World {
             now,

@@ -55,6 +55,7 @@ impl Harness {
             rtp_ports: (20000, 20100),
             routing: centralita_routing::EngineConfig::default(),
             outbound: None,
+            rates: centralita_domain::RateTable::default(),
         };
         let switch = Switch::new(config, now, Millis(1_795_000_000_000));
         Self { switch, now, local: "192.0.2.1:5060".parse().unwrap() }

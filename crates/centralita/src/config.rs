@@ -33,6 +33,47 @@ pub(crate) struct Config {
     pub(crate) log: Log,
     /// Carriers' SIP trunks.
     pub(crate) trunk: Vec<Trunk>,
+    /// What calls over the trunk cost, and where they may go.
+    pub(crate) billing: Billing,
+}
+
+/// `[billing]`: the rate table of outbound, forwarded and transferred legs, and the toll-fraud
+/// guard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct Billing {
+    /// International prefixes (no `+`) that forwards and transfers may reach; empty allows all.
+    pub(crate) allowed_prefixes: Vec<String>,
+    /// ISO 4217 currency of the rates.
+    pub(crate) currency: String,
+    /// Billing increment in seconds (60: per started minute; 1: per second).
+    pub(crate) increment_s: u32,
+    /// Fewest seconds billed for an answered leg.
+    pub(crate) minimum_s: u32,
+    /// Per-minute prices by destination prefix; the longest matching prefix wins.
+    pub(crate) rates: Vec<RateEntry>,
+}
+
+/// One `[[billing.rates]]` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RateEntry {
+    /// Destination prefix, e.g. `"346"`.
+    pub(crate) prefix: String,
+    /// Price of one minute as a decimal string, e.g. `"0.0240"` (never a float).
+    pub(crate) per_minute: String,
+}
+
+impl Default for Billing {
+    fn default() -> Self {
+        Self {
+            allowed_prefixes: vec!["34".into()],
+            currency: "EUR".into(),
+            increment_s: 60,
+            minimum_s: 0,
+            rates: Vec::new(),
+        }
+    }
 }
 
 /// `[http]`.
@@ -160,6 +201,7 @@ impl Default for Config {
             audio: AudioSection::default(),
             shutdown: Shutdown::default(),
             log: Log::default(),
+            billing: Billing::default(),
             trunk: vec![Trunk {
                 name: "carrier".into(),
                 inbound_from: vec!["127.0.0.1/32".into()],
@@ -236,8 +278,8 @@ pub(crate) struct Overrides {
 }
 
 /// The sections whose keys an environment variable can set as `CENTRALITA_<SECTION>_<KEY>`.
-const SECTIONS: [&str; 8] =
-    ["http", "sip", "rtp", "operator", "routing", "audio", "shutdown", "log"];
+const SECTIONS: [&str; 9] =
+    ["http", "sip", "rtp", "operator", "routing", "audio", "shutdown", "log", "billing"];
 
 /// Turns `http_max_upload_bytes` (from `CENTRALITA_HTTP_MAX_UPLOAD_BYTES`) into the key path
 /// `http.max_upload_bytes`. Keys contain underscores, so only the known section prefix splits.
@@ -326,6 +368,18 @@ impl Config {
                 TONE_PLANS.join(", ")
             );
         }
+        self.rate_table()?;
+        for prefix in &self.billing.allowed_prefixes {
+            let ok = !prefix.is_empty()
+                && prefix.len() <= 15
+                && prefix.bytes().all(|b| b.is_ascii_digit())
+                && !prefix.starts_with('0');
+            if !ok {
+                bail!(
+                    "billing.allowed_prefixes: {prefix:?} is not an international prefix (digits, no +)"
+                );
+            }
+        }
         if self.audio.max_duration_s == 0 {
             bail!("audio.max_duration_s must be positive");
         }
@@ -345,6 +399,28 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The rate table of `[billing]`, checked by the same rules as everywhere else.
+    pub(crate) fn rate_table(&self) -> anyhow::Result<centralita_domain::RateTable> {
+        let raw = serde_json::json!({
+            "currency": self.billing.currency,
+            "increment_s": self.billing.increment_s,
+            "minimum_s": self.billing.minimum_s,
+            "rates": self.billing.rates,
+        });
+        centralita_domain::parse_document(raw.to_string().as_bytes())
+            .map_err(|e| anyhow::anyhow!("billing: {e}"))
+    }
+
+    /// The routing engine's settings from `[routing]` and `[billing]`.
+    pub(crate) fn engine_config(&self) -> centralita_routing::EngineConfig {
+        centralita_routing::EngineConfig {
+            ring_timeout_s: self.routing.ring_timeout_s,
+            max_wait_s: self.routing.max_wait_s,
+            allowed_prefixes: self.billing.allowed_prefixes.clone(),
+            ..centralita_routing::EngineConfig::default()
+        }
     }
 
     /// The RTP port range as numbers.
@@ -454,6 +530,41 @@ mod tests {
             let config = Config::load(None, &Overrides::default()).map_err(|e| format!("{e:#}"))?;
             assert_eq!(config.trunk.len(), 1);
             assert_eq!(config.trunk[0].name, "c2");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn billing_rates_are_read_exactly_and_checked() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "rates.toml",
+                "[billing]\nallowed_prefixes = [\"34\", \"351\"]\nincrement_s = 1\n\n[[billing.rates]]\nprefix = \"346\"\nper_minute = \"0.0240\"\n",
+            )?;
+            let config = Config::load(Some(Path::new("rates.toml")), &Overrides::default())
+                .map_err(|e| format!("{e:#}"))?;
+            let table = config.rate_table().map_err(|e| format!("{e:#}"))?;
+            let to = centralita_domain::E164::parse("+34600111222").unwrap();
+            assert_eq!(table.price(&to, 30_000).unwrap().cost.amount, "0.0120");
+            assert_eq!(config.engine_config().allowed_prefixes, ["34", "351"]);
+            for (file, text, key) in [
+                (
+                    "float.toml",
+                    "[[billing.rates]]\nprefix = \"34\"\nper_minute = 0.01\n",
+                    "per_minute",
+                ),
+                (
+                    "prefix.toml",
+                    "[[billing.rates]]\nprefix = \"+3x\"\nper_minute = \"0.01\"\n",
+                    "prefix",
+                ),
+                ("allowed.toml", "[billing]\nallowed_prefixes = [\"+34\"]\n", "allowed_prefixes"),
+                ("currency.toml", "[billing]\ncurrency = \"euro\"\n", "currency"),
+            ] {
+                jail.create_file(file, text)?;
+                let err = Config::load(Some(Path::new(file)), &Overrides::default()).unwrap_err();
+                assert!(format!("{err:#}").contains(key), "{file}: {err:#}");
+            }
             Ok(())
         });
     }

@@ -104,11 +104,11 @@ async fn apply(
             }
             notify(store, events, calls.get(&call), call, &event).await?;
         }
-        Write::History(HistoryOp::Ended { call, at, status, answered }) => {
+        Write::History(HistoryOp::Ended { call, at, status, answered, cost }) => {
             if let Some((answered_at, by)) = answered {
                 store.answer_call(call, answered_at, by).await?;
             }
-            store.end_call(call, at, status, None).await?;
+            store.end_call(call, at, status, cost.as_ref()).await?;
             if let Some(info) = calls.remove(&call) {
                 publish(
                     events,

@@ -121,6 +121,7 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         sip_domain: sip_domain.clone(),
         default_max_wait_s: config.routing.max_wait_s,
         default_ring_timeout_s: config.routing.ring_timeout_s,
+        allowed_prefixes: config.billing.allowed_prefixes.clone(),
         ..ApiConfig::default()
     };
     let state = AppState::new(
@@ -141,6 +142,7 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
             sip_realm: api_config.sip_realm.clone(),
             sip_domain,
             default_ring_timeout_s: config.routing.ring_timeout_s,
+            allowed_prefixes: config.billing.allowed_prefixes.clone(),
             default_max_wait_s: config.routing.max_wait_s,
             ..centralita_web::WebConfig::default()
         },

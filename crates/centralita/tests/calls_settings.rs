@@ -43,6 +43,12 @@ async fn line(rtp: &str, carrier_port: u16, phones: &[(&str, u16)]) -> Line {
             ("CENTRALITA_OPERATOR_TOKEN", OPERATOR),
             ("CENTRALITA_RTP_PORT_RANGE", rtp),
             ("CENTRALITA_TRUNK", &trunk),
+            // Spanish mobiles cost 0.0240 a started minute; destinations outside Spain are
+            // refused (the default toll-fraud guard).
+            (
+                "CENTRALITA_BILLING_RATES",
+                r#"[{prefix="346", per_minute="0.0240"}, {prefix="34", per_minute="0.0100"}]"#,
+            ),
         ],
     );
     let (api, sip) = (running.api(), running.sip());
@@ -517,6 +523,23 @@ async fn forward_mode_sends_the_call_over_the_trunk_and_bridges_the_audio() {
     assert_eq!(call["status"], "forwarded");
     assert_eq!(events_of(&call, "forwarded")[0]["to"], "+34600000042");
     assert!(call["recording_id"].is_string(), "forwarded calls are recorded: {call}");
+    // Billed like an outbound call: one started minute to a Spanish mobile.
+    assert_eq!(call["cost"], json!({"amount": "0.0240", "currency": "EUR"}), "{call}");
+    assert_eq!(events_of(&call, "ended")[0]["cost"], call["cost"]);
+}
+
+#[tokio::test]
+async fn forward_outside_the_allowed_destinations_is_refused_before_any_leg() {
+    // Nothing listens on the carrier port: a leg sent there would time out, not be refused.
+    let line = line("27000-27099", 25098, &[]).await;
+    line.settings(json!({"incoming": {"mode": "forward", "forward_to": "+882100000001"}})).await;
+    refused_caller(&line, 403, 16200);
+    let call = line.ended_call().await;
+    assert_eq!(call["status"], "missed");
+    assert_eq!(call["cost"], Value::Null);
+    let ended = events_of(&call, "ended")[0];
+    assert_eq!(ended["reason"], "destination_not_allowed", "{call}");
+    assert!(events_of(&call, "forwarded").is_empty(), "no leg was created: {call}");
 }
 
 #[tokio::test]

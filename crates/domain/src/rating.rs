@@ -73,6 +73,13 @@ fn default_increment() -> u32 {
     1
 }
 
+impl Default for RateTable {
+    /// No rates: nothing can be priced.
+    fn default() -> Self {
+        Self { currency: "EUR".into(), increment_s: 60, minimum_s: 0, rates: Vec::new() }
+    }
+}
+
 impl RateTable {
     /// Decimals of every amount (4: hundredths of a cent).
     pub const AMOUNT_DECIMALS: u32 = 4;

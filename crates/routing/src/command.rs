@@ -274,6 +274,9 @@ pub enum EndReason {
     Hangup,
     /// The forward or transfer leg failed before answering.
     ForwardFailed,
+    /// The forward or transfer destination is outside the allowed prefixes (toll-fraud
+    /// guard): refused with 403 before any leg was created.
+    DestinationNotAllowed,
 }
 
 impl EndReason {
@@ -289,6 +292,7 @@ impl EndReason {
             Self::Rejected => "rejected",
             Self::Hangup => "hangup",
             Self::ForwardFailed => "forward_failed",
+            Self::DestinationNotAllowed => "destination_not_allowed",
         }
     }
 }

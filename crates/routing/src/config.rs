@@ -22,6 +22,19 @@ pub struct EngineConfig {
     /// give the same choices, so tests and dry runs are reproducible. The driver may seed it
     /// from the clock in production.
     pub seed: u64,
+    /// Toll-fraud guard: the international prefixes (country code and more, no `+`) that
+    /// forwarded and transferred calls may reach; any other destination is refused before a
+    /// leg is created. Empty allows every destination.
+    pub allowed_prefixes: Vec<String>,
+}
+
+impl EngineConfig {
+    /// Whether a forward or transfer may go to `to`.
+    pub fn destination_allowed(&self, to: &centralita_domain::E164) -> bool {
+        let digits = to.as_str().trim_start_matches('+');
+        self.allowed_prefixes.is_empty()
+            || self.allowed_prefixes.iter().any(|p| digits.starts_with(p.as_str()))
+    }
 }
 
 impl Default for EngineConfig {
@@ -34,6 +47,7 @@ impl Default for EngineConfig {
             voicemail_max_s: 300,
             voicemail_silence_s: 10,
             seed: 0,
+            allowed_prefixes: Vec::new(),
         }
     }
 }

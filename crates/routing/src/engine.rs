@@ -1021,6 +1021,16 @@ impl Engine {
         reason: Option<String>,
     ) {
         self.stop_hunting(id);
+        if !self.config.destination_allowed(&to) {
+            let Some(call) = self.calls.get(&id) else { return };
+            if call.answered {
+                self.out.cmd(Command::Hangup { call: id });
+            } else {
+                self.out.cmd(Command::Reject { call: id, status: 403, reason: "Forbidden" });
+            }
+            self.end_call(now, id, HangupBy::System, EndReason::DestinationNotAllowed);
+            return;
+        }
         let Some(call) = self.calls.get_mut(&id) else { return };
         self.out.digits(id, call, false);
         let event = match kind {

@@ -111,3 +111,30 @@ fn caller_hanging_up_while_the_forward_rings_releases_the_leg() {
     assert!(h.take().is_empty());
     h.assert_idle();
 }
+
+#[test]
+fn forward_outside_the_allowed_prefixes_is_refused_before_any_leg() {
+    let config = centralita_routing::EngineConfig {
+        allowed_prefixes: vec!["34".into()],
+        ..centralita_routing::EngineConfig::default()
+    };
+    let mut h = Harness::with_config(config);
+    let mut settings = receive(Distribution::Random, &[user_id(1)], OfflineAction::Busy);
+    settings.incoming = Incoming::Forward { forward_to: e164("+882100000001") };
+    let call = h.call("c1", snapshot(settings));
+    h.expect(&[
+        "0s c1 arrived from +34600000001 to +34910000001",
+        "0s c1 ended by system after 0 ms, talk 0 ms (destination_not_allowed)",
+        "0s c1 > reject 403 Forbidden",
+        "0s c1 > release the call",
+    ]);
+    assert!(h.lines_with("> forward").is_empty(), "no leg is created");
+    assert_eq!(h.ended(call).0, "destination_not_allowed");
+    h.assert_idle();
+
+    // The same number forwarding inside the allowed prefixes goes out.
+    let mut settings = receive(Distribution::Random, &[user_id(1)], OfflineAction::Busy);
+    settings.incoming = Incoming::Forward { forward_to: e164("+34600000099") };
+    h.call("c2", snapshot(settings));
+    assert_eq!(h.lines_with("> forward"), ["0s c2 > forward to +34600000099"]);
+}

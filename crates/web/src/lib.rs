@@ -56,6 +56,8 @@ pub struct WebConfig {
     pub default_ring_timeout_s: u32,
     /// `[routing] max_wait_s`, for the dry run.
     pub default_max_wait_s: u32,
+    /// `[billing] allowed_prefixes`, for the dry run.
+    pub allowed_prefixes: Vec<String>,
     /// Mark cookies `Secure` (the UI is served over https, directly or behind a proxy).
     pub secure_cookies: bool,
     /// A session unused this long ends.
@@ -73,6 +75,7 @@ impl Default for WebConfig {
             sip_domain: "127.0.0.1".into(),
             default_ring_timeout_s: 30,
             default_max_wait_s: 300,
+            allowed_prefixes: Vec::new(),
             secure_cookies: false,
             // A working day of inactivity, and a week at most, then sign in again.
             session_idle_ms: 12 * 3600 * 1000,

@@ -22,6 +22,7 @@ pub(crate) async fn dry_run(
     let config = EngineConfig {
         ring_timeout_s: state.config().default_ring_timeout_s,
         max_wait_s: state.config().default_max_wait_s,
+        allowed_prefixes: state.config().allowed_prefixes.clone(),
         ..EngineConfig::default()
     };
     let scenario = build_scenario(state.store(), state.live(), account, number, config)

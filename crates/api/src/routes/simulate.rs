@@ -270,11 +270,7 @@ pub(crate) async fn simulate_number(
     state.store().get_number(member.account, id, Viewer::Admin).await?;
     member.require_admin()?;
     let request: SimulateRequest = body.parse_or_default()?;
-    let config = EngineConfig {
-        ring_timeout_s: state.config().default_ring_timeout_s,
-        max_wait_s: state.config().default_max_wait_s,
-        ..EngineConfig::default()
-    };
+    let config = state.config().engine_config();
     let mut scenario =
         build_scenario(state.store(), state.live(), member.account, id, config).await?;
     let known: HashSet<UserId> = scenario.agents.iter().map(|a| a.agent.user_id).collect();

@@ -213,12 +213,8 @@ fn switch_config(config: &Config, local: SocketAddr) -> anyhow::Result<SwitchCon
         media_address: public_ip(config, local),
         media_bind: local.ip(),
         rtp_ports: config.rtp_ports()?,
-        routing: EngineConfig {
-            ring_timeout_s: config.routing.ring_timeout_s,
-            max_wait_s: config.routing.max_wait_s,
-            seed: rand::random(),
-            ..EngineConfig::default()
-        },
+        routing: EngineConfig { seed: rand::random(), ..config.engine_config() },
+        rates: config.rate_table()?,
         outbound: outbound(config),
     })
 }
