@@ -544,3 +544,45 @@ impl VoicemailRow {
         })
     }
 }
+
+/// The cost of one priced call, for usage totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricedCall {
+    /// Its number.
+    pub number_id: Option<NumberId>,
+    /// The agent who placed it (outbound calls).
+    pub user_id: Option<UserId>,
+    /// What it cost.
+    pub cost: Cost,
+}
+
+impl Store {
+    /// The account's calls that started in `[since, until)` and have a cost.
+    pub async fn priced_calls(
+        &self,
+        account: AccountId,
+        since: Option<Millis>,
+        until: Option<Millis>,
+    ) -> Result<Vec<PricedCall>, StoreError> {
+        let rows: Vec<(Option<String>, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT number_id, user_id, cost_amount, cost_currency FROM calls
+             WHERE account_id = ?1 AND cost_amount IS NOT NULL AND cost_currency IS NOT NULL
+               AND (?2 IS NULL OR started_ms >= ?2) AND (?3 IS NULL OR started_ms < ?3)
+             ORDER BY started_ms",
+        )
+        .bind(account.to_string())
+        .bind(since.map(|m| m.0))
+        .bind(until.map(|m| m.0))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(number, user, amount, currency)| {
+                Ok(PricedCall {
+                    number_id: parse_opt_id("calls.number_id", number.as_deref())?,
+                    user_id: parse_opt_id("calls.user_id", user.as_deref())?,
+                    cost: Cost { amount, currency },
+                })
+            })
+            .collect()
+    }
+}

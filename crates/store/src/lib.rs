@@ -31,7 +31,7 @@ use sqlx::sqlite::{
 
 pub use accounts::Account;
 pub use audio::Audio;
-pub use calls::{CallFilter, NewCall, Recording, Voicemail};
+pub use calls::{CallFilter, NewCall, PricedCall, Recording, Voicemail};
 pub use error::StoreError;
 pub use files::FileKind;
 pub use ivrs::Ivr;

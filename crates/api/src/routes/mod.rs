@@ -9,6 +9,7 @@ mod events;
 mod ivrs;
 mod numbers;
 mod simulate;
+mod usage;
 mod users;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -142,6 +143,7 @@ fn router(_state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(calls::get_call))
         .routes(routes!(calls::voicedrop))
         .routes(routes!(calls::get_recording))
+        .routes(routes!(usage::usage))
         .routes(routes!(calls::list_voicemails))
         .routes(routes!(calls::get_voicemail, calls::update_voicemail))
         .routes(routes!(calls::get_voicemail_audio))
