@@ -52,6 +52,8 @@ pub(crate) struct Billing {
     pub(crate) minimum_s: u32,
     /// Per-minute prices by destination prefix; the longest matching prefix wins.
     pub(crate) rates: Vec<RateEntry>,
+    /// Most forwarded and transferred legs one account may have up at once; 0: no limit.
+    pub(crate) max_outbound_legs: u32,
 }
 
 /// One `[[billing.rates]]` entry.
@@ -72,6 +74,7 @@ impl Default for Billing {
             increment_s: 60,
             minimum_s: 0,
             rates: Vec::new(),
+            max_outbound_legs: 0,
         }
     }
 }
@@ -419,6 +422,7 @@ impl Config {
             ring_timeout_s: self.routing.ring_timeout_s,
             max_wait_s: self.routing.max_wait_s,
             allowed_prefixes: self.billing.allowed_prefixes.clone(),
+            max_outbound_legs: Some(self.billing.max_outbound_legs).filter(|&max| max > 0),
             ..centralita_routing::EngineConfig::default()
         }
     }

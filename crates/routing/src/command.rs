@@ -277,6 +277,9 @@ pub enum EndReason {
     /// The forward or transfer destination is outside the allowed prefixes (toll-fraud
     /// guard): refused with 403 before any leg was created.
     DestinationNotAllowed,
+    /// The account already has its maximum of forwarded and transferred legs up: refused
+    /// with 503 before any leg was created.
+    OutboundLimit,
 }
 
 impl EndReason {
@@ -293,6 +296,7 @@ impl EndReason {
             Self::Hangup => "hangup",
             Self::ForwardFailed => "forward_failed",
             Self::DestinationNotAllowed => "destination_not_allowed",
+            Self::OutboundLimit => "outbound_limit",
         }
     }
 }

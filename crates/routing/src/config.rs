@@ -26,6 +26,9 @@ pub struct EngineConfig {
     /// forwarded and transferred calls may reach; any other destination is refused before a
     /// leg is created. Empty allows every destination.
     pub allowed_prefixes: Vec<String>,
+    /// Most forwarded and transferred legs of the account at once (ringing or connected);
+    /// one more is refused before it is created. `None`: no limit.
+    pub max_outbound_legs: Option<u32>,
 }
 
 impl EngineConfig {
@@ -48,6 +51,7 @@ impl Default for EngineConfig {
             voicemail_silence_s: 10,
             seed: 0,
             allowed_prefixes: Vec::new(),
+            max_outbound_legs: None,
         }
     }
 }

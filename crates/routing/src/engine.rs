@@ -1021,14 +1021,26 @@ impl Engine {
         reason: Option<String>,
     ) {
         self.stop_hunting(id);
-        if !self.config.destination_allowed(&to) {
+        let external_legs = self
+            .calls
+            .values()
+            .filter(|c| matches!(c.stage, Stage::Forwarding(_) | Stage::Connected(None)))
+            .count();
+        let refusal = if !self.config.destination_allowed(&to) {
+            Some((403, "Forbidden", EndReason::DestinationNotAllowed))
+        } else if self.config.max_outbound_legs.is_some_and(|max| external_legs >= max as usize) {
+            Some((503, "Service Unavailable", EndReason::OutboundLimit))
+        } else {
+            None
+        };
+        if let Some((status, phrase, end)) = refusal {
             let Some(call) = self.calls.get(&id) else { return };
             if call.answered {
                 self.out.cmd(Command::Hangup { call: id });
             } else {
-                self.out.cmd(Command::Reject { call: id, status: 403, reason: "Forbidden" });
+                self.out.cmd(Command::Reject { call: id, status, reason: phrase });
             }
-            self.end_call(now, id, HangupBy::System, EndReason::DestinationNotAllowed);
+            self.end_call(now, id, HangupBy::System, end);
             return;
         }
         let Some(call) = self.calls.get_mut(&id) else { return };

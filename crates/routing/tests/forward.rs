@@ -138,3 +138,29 @@ fn forward_outside_the_allowed_prefixes_is_refused_before_any_leg() {
     h.call("c2", snapshot(settings));
     assert_eq!(h.lines_with("> forward"), ["0s c2 > forward to +34600000099"]);
 }
+
+#[test]
+fn forwards_beyond_the_accounts_outbound_limit_are_refused_until_one_ends() {
+    let config = centralita_routing::EngineConfig {
+        max_outbound_legs: Some(2),
+        ..centralita_routing::EngineConfig::default()
+    };
+    let mut h = Harness::with_config(config);
+    let first = h.call("c1", forward_number(false));
+    h.forward(first, ForwardOutcome::Answered);
+    h.call("c2", forward_number(false));
+    let third = h.call("c3", forward_number(false));
+    let lines = h.take();
+    let with =
+        |needle: &str| -> Vec<&String> { lines.iter().filter(|l| l.contains(needle)).collect() };
+    assert_eq!(
+        with("> forward"),
+        ["0s c1 > forward to +34600000099", "0s c2 > forward to +34600000099"]
+    );
+    assert_eq!(with("c3 > reject"), ["0s c3 > reject 503 Service Unavailable"], "{lines:#?}");
+    assert_eq!(h.ended(third).0, "outbound_limit");
+    // When a leg ends, the next call goes out again.
+    h.hangup(first, Party::Caller);
+    h.call("c4", forward_number(false));
+    assert_eq!(h.lines_with("c4 > forward"), ["0s c4 > forward to +34600000099"]);
+}
