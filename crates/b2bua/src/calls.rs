@@ -11,7 +11,8 @@ use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use centralita_domain::{
-    AccountId, CallEvent, CallId, CallStatus, Cost, E164, EventKind, Millis, NumberId, UserId,
+    AccountId, CallEvent, CallId, CallStatus, Cost, Direction, E164, EventKind, Millis, NumberId,
+    UserId,
 };
 use centralita_routing::{
     Agent, Command, Engine, ForwardKind, ForwardOutcome, MediaEvent as RoutingMedia,
@@ -58,6 +59,10 @@ pub enum HistoryOp {
         at: Millis,
         /// Users assigned to the number (who may see the call).
         assigned: Vec<UserId>,
+        /// Inbound from the trunk, or outbound from an agent's device.
+        direction: Direction,
+        /// For an outbound call, the agent who placed it.
+        user_id: Option<UserId>,
     },
     /// An event of its timeline.
     Event {
@@ -159,11 +164,36 @@ pub(crate) struct Call {
     voicemail_left: bool,
 }
 
+/// Who placed a call.
+#[derive(Debug, Clone)]
+pub(crate) enum Origin {
+    /// A lead calling one of the account's numbers over the trunk.
+    Trunk {
+        /// The caller's number (read from the INVITE when the call starts).
+        from: String,
+    },
+    /// An agent's device dialling out, with one of the agent's numbers as caller ID.
+    Device {
+        /// The agent.
+        user: UserId,
+        /// The lead.
+        to: E164,
+    },
+}
+
+/// Hands a new call to its account's engine.
+fn admit(engine: &mut Engine, wall: Millis, call: CallId, number: NumberSnapshot, origin: Origin) {
+    match origin {
+        Origin::Trunk { from } => engine.handle_call(wall, call, number, from),
+        Origin::Device { user, to } => engine.handle_outbound(wall, call, number, user, to),
+    }
+}
+
 /// The routing state of one account.
 #[derive(Debug)]
 pub(crate) enum AccountRouting {
     /// The account's users are being read; calls wait with their number.
-    Loading(Vec<(CallId, NumberSnapshot, String)>),
+    Loading(Vec<(CallId, NumberSnapshot, Origin)>),
     /// Ready.
     Ready { engine: Box<Engine>, agents: HashMap<UserId, AgentInfo> },
 }
@@ -197,13 +227,14 @@ impl Switch {
 
     /// An INVITE from a trunk for a number of `account`: answer its offer, open the caller's
     /// leg and hand the call to the account's routing engine.
-    pub(crate) fn start_inbound(
+    pub(crate) fn start_call(
         &mut self,
         now: Instant,
         key: TransactionKey,
         request: Request,
         number: NumberSnapshot,
         account: AccountId,
+        origin: Origin,
     ) {
         let reject = |switch: &mut Switch, status: u16, reason: &str, warning: Option<String>| {
             let mut response = Response::for_request(&request, status, reason);
@@ -240,8 +271,23 @@ impl Switch {
                     return reject(self, 488, "Not Acceptable Here", Some(warning));
                 }
             };
-        let from = caller_of(&request);
-        let to = number.e164.to_string();
+        let (from, to, direction, user_id, forward_to) = match &origin {
+            Origin::Trunk { .. } => {
+                (caller_of(&request), number.e164.to_string(), Direction::Inbound, None, None)
+            }
+            Origin::Device { user, to } => (
+                number.e164.to_string(),
+                to.to_string(),
+                Direction::Outbound,
+                Some(*user),
+                Some(to.clone()),
+            ),
+        };
+        // The trunk's caller is read here, from the INVITE.
+        let origin = match origin {
+            Origin::Trunk { .. } => Origin::Trunk { from: from.clone() },
+            device => device,
+        };
         self.push(Output::Media(MediaCommand::CreateLeg {
             call,
             leg,
@@ -256,6 +302,8 @@ impl Switch {
             to,
             at: self.wall(now),
             assigned: number.settings.assigned_user_ids.clone(),
+            direction,
+            user_id,
         }));
         self.calls.transactions.insert(key, LegRef::Caller(call));
         self.calls.legs.insert(leg, LegRef::Caller(call));
@@ -286,7 +334,7 @@ impl Switch {
                 collecting: false,
                 answered: None,
                 forwarded: false,
-                forward_to: None,
+                forward_to,
                 cost: None,
                 voicemail_left: false,
             },
@@ -294,14 +342,14 @@ impl Switch {
         let wall = self.wall(now);
         match self.calls.accounts.get_mut(&account) {
             Some(AccountRouting::Ready { engine, .. }) => {
-                engine.handle_call(wall, call, number, from);
+                admit(engine, wall, call, number, origin);
                 self.pump(now, account);
             }
-            Some(AccountRouting::Loading(waiting)) => waiting.push((call, number, from)),
+            Some(AccountRouting::Loading(waiting)) => waiting.push((call, number, origin)),
             None => {
                 self.calls
                     .accounts
-                    .insert(account, AccountRouting::Loading(vec![(call, number, from)]));
+                    .insert(account, AccountRouting::Loading(vec![(call, number, origin)]));
                 self.lookup(crate::switch::Lookup::Agents(account), None);
             }
         }
@@ -331,8 +379,8 @@ impl Switch {
             engine.handle_agent(wall, self.agent(&info));
             known.insert(info.user_id, info);
         }
-        for (call, number, from) in waiting {
-            engine.handle_call(wall, call, number, from);
+        for (call, number, origin) in waiting {
+            admit(&mut engine, wall, call, number, origin);
         }
         self.calls.accounts.insert(account, AccountRouting::Ready { engine, agents: known });
         self.pump(now, account);

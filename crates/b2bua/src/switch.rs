@@ -122,6 +122,8 @@ pub enum Lookup {
     Number(E164),
     /// Every user of an account, for its routing engine.
     Agents(AccountId),
+    /// The number an agent's outbound calls show as caller ID (one assigned to them).
+    CallerId(AccountId, UserId),
 }
 
 /// The answer to a [`Lookup`].
@@ -185,6 +187,8 @@ enum Step {
     Authenticate(Credentials),
     /// An INVITE from a trunk waits for its number.
     Route,
+    /// An authenticated device's INVITE to `to` waits for the agent's caller ID.
+    Outbound { account: AccountId, user: UserId, to: E164 },
 }
 
 /// The server side of centralita's SIP.
@@ -362,6 +366,9 @@ impl Switch {
                 self.authenticated(now, parked, &credentials, user.as_ref());
             }
             (Step::Route, LookupResult::Number(number)) => self.route(now, parked, number),
+            (Step::Outbound { account, user, to }, LookupResult::Number(number)) => {
+                self.dial_out(now, parked, account, user, to, number);
+            }
             (_, other) => {
                 // A lookup answered with the wrong kind: the driver's bug, not the caller's.
                 debug_assert!(false, "lookup answered with {other:?}");
@@ -553,14 +560,20 @@ impl Switch {
         if request.method == Method::Register {
             self.bind(now, key, &request, peer, user);
         } else {
-            // An authenticated device placing a call: outbound calling is the call layer's,
-            // which this server does not run yet.
-            let mut response = Response::for_request(&request, 480, "Temporarily Unavailable");
-            response.headers.push(
-                HeaderName::REASON,
-                "SIP;cause=480;text=\"outbound calls are not available on this server yet\"",
+            // An agent's device placing a call to a lead.
+            let Some(to) = called_number(&request.uri) else {
+                let mut response = Response::for_request(&request, 484, "Address Incomplete");
+                response.headers.push(
+                    HeaderName::WARNING,
+                    "399 centralita \"dial the number in international format, e.g. +34600111222\"",
+                );
+                return self.respond(now, key, response);
+            };
+            let step = Step::Outbound { account: user.account_id, user: user.user_id, to };
+            self.lookup(
+                Lookup::CallerId(user.account_id, user.user_id),
+                Some(Parked { key, request, peer, step }),
             );
-            self.respond(now, key, response);
         }
     }
 
@@ -611,6 +624,14 @@ impl Switch {
         self.config.trunks.iter().any(|t| t.inbound_from.iter().any(|net| net.contains(&ip)))
     }
 
+    /// Whether `peer` is exactly where a device registered from (address and port): a device,
+    /// even if it shares an address with a trunk.
+    fn is_registered_flow(&self, peer: &Peer) -> bool {
+        self.registrar
+            .users()
+            .any(|user| self.registrar.bindings(user).iter().any(|b| b.flow.remote == peer.remote))
+    }
+
     fn is_device(&self, peer: &Peer) -> bool {
         self.registrar.users().any(|user| {
             self.registrar.bindings(user).iter().any(|b| b.flow.remote.ip() == peer.remote.ip())
@@ -623,7 +644,8 @@ impl Switch {
             response.headers.push(HeaderName::RETRY_AFTER, "60");
             return self.respond(now, key, response);
         }
-        if self.is_trunk(peer.remote.ip()) {
+        let from_device = self.is_registered_flow(&peer) || self.credentials(&request).is_some();
+        if self.is_trunk(peer.remote.ip()) && !from_device {
             let Some(e164) = called_number(&request.uri) else {
                 return self.respond(now, key, Response::for_request(&request, 404, "Not Found"));
             };
@@ -643,6 +665,34 @@ impl Switch {
         }
     }
 
+    /// An agent's outbound call, with the number it shows (none: the agent may not call out).
+    fn dial_out(
+        &mut self,
+        now: Instant,
+        parked: Parked,
+        account: AccountId,
+        user: UserId,
+        to: E164,
+        number: Option<NumberInfo>,
+    ) {
+        let Parked { key, request, .. } = parked;
+        let Some(number) = number.filter(|n| n.account_id == account) else {
+            let mut response = Response::for_request(&request, 403, "Forbidden");
+            response.headers.push(
+                HeaderName::WARNING,
+                "399 centralita \"no number is assigned to you to call from\"",
+            );
+            return self.respond(now, key, response);
+        };
+        if self.draining {
+            let mut response = Response::for_request(&request, 503, "Service Unavailable");
+            response.headers.push(HeaderName::RETRY_AFTER, "60");
+            return self.respond(now, key, response);
+        }
+        let origin = crate::calls::Origin::Device { user, to };
+        self.start_call(now, key, request, number.snapshot, account, origin);
+    }
+
     fn route(&mut self, now: Instant, parked: Parked, number: Option<NumberInfo>) {
         let Parked { key, request, .. } = parked;
         let Some(number) = number else {
@@ -653,7 +703,8 @@ impl Switch {
             response.headers.push(HeaderName::RETRY_AFTER, "60");
             return self.respond(now, key, response);
         }
-        self.start_inbound(now, key, request, number.snapshot, number.account_id);
+        let origin = crate::calls::Origin::Trunk { from: String::new() };
+        self.start_call(now, key, request, number.snapshot, number.account_id, origin);
     }
 }
 

@@ -12,8 +12,8 @@ use centralita_b2bua::{
     Output, RegistrarConfig, Switch, SwitchConfig, Trunk, UserCredentials,
 };
 use centralita_domain::{
-    AccountId, CallStatus, Distribution, EventKind, Incoming, Millis, NumberId, NumberSettings,
-    OfflineAction, UserId,
+    AccountId, CallStatus, Distribution, E164, EventKind, Incoming, Millis, NumberId,
+    NumberSettings, OfflineAction, UserId,
 };
 use centralita_routing::{EngineConfig, NumberSnapshot};
 use centralita_sip::digest::{Algorithm, Challenge, Credentials};
@@ -116,6 +116,20 @@ impl World {
         );
     }
 
+    fn number(&self, e164: E164) -> NumberInfo {
+        NumberInfo {
+            account_id: account(),
+            number_id: number_id(),
+            e164: e164.clone(),
+            snapshot: NumberSnapshot {
+                number_id: number_id(),
+                e164,
+                settings: self.settings.clone(),
+                ivrs: HashMap::new(),
+            },
+        }
+    }
+
     fn lookup(&self, lookup: &Lookup) -> LookupResult {
         match lookup {
             Lookup::User(name) => {
@@ -133,17 +147,10 @@ impl World {
                     ),
                 }))
             }
-            Lookup::Number(e164) => LookupResult::Number(Some(NumberInfo {
-                account_id: account(),
-                number_id: number_id(),
-                e164: e164.clone(),
-                snapshot: NumberSnapshot {
-                    number_id: number_id(),
-                    e164: e164.clone(),
-                    settings: self.settings.clone(),
-                    ivrs: HashMap::new(),
-                },
-            })),
+            Lookup::Number(e164) => LookupResult::Number(Some(self.number(e164.clone()))),
+            Lookup::CallerId(..) => {
+                LookupResult::Number(Some(self.number("+34910000001".parse().unwrap())))
+            }
             Lookup::Agents(_) => LookupResult::Agents(self.agents.clone()),
         }
     }

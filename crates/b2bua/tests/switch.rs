@@ -150,7 +150,8 @@ fn known_ana(lookup: &Lookup) -> LookupResult {
     match lookup {
         Lookup::User(name) if name == "ana" => LookupResult::User(Some(ana())),
         Lookup::User(_) => LookupResult::User(None),
-        Lookup::Number(_) => LookupResult::Number(None),
+        // Ana has no number assigned: she may not call out.
+        Lookup::Number(_) | Lookup::CallerId(..) => LookupResult::Number(None),
         Lookup::Agents(_) => LookupResult::Agents(Vec::new()),
     }
 }
@@ -395,6 +396,40 @@ fn invite_from_a_registered_device_is_challenged() {
     let response = one_response(&outputs);
     assert_eq!(response.status, 407);
     assert_eq!(response.headers.proxy_authenticate().unwrap().len(), 2);
+}
+
+#[test]
+fn an_authenticated_device_with_no_number_to_call_from_is_refused_with_403() {
+    let mut h = Harness::new();
+    let challenge =
+        one_response(&h.send(&register(1, None, 600, "ana"), "198.51.100.7:5062", known_ana));
+    let auth = answer_challenge(&challenge, "ana secret", 1);
+    h.send(&register(2, Some(&auth), 600, "ana"), "198.51.100.7:5062", known_ana);
+    let to = "sip:+34600000000@192.0.2.1";
+    let challenge = one_response(&h.send(&invite(to, None), "198.51.100.7:5062", known_ana));
+    let header = challenge.headers.get(&HeaderName::PROXY_AUTHENTICATE).unwrap();
+    let credentials = Credentials::answer(
+        &Challenge::parse(header).unwrap(),
+        "ana",
+        "ana secret",
+        &Method::Invite,
+        to,
+        b"",
+        "c0ffee",
+        1,
+    )
+    .to_string();
+    let mut asked = Vec::new();
+    // A new transaction (the first INVITE's was ended by the 407).
+    let second = invite(to, Some(&credentials)).replace("z9hG4bKinv", "z9hG4bKinv2");
+    let outputs = h.send(&second, "198.51.100.7:5062", |lookup| {
+        asked.push(lookup.clone());
+        known_ana(lookup)
+    });
+    assert_eq!(asked, [Lookup::CallerId(ana().account_id, ana().user_id)]);
+    let response = one_response(&outputs);
+    assert_eq!(response.status, 403);
+    assert!(response.headers.get(&HeaderName::WARNING).unwrap().contains("no number"));
 }
 
 #[test]

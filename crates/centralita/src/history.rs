@@ -10,8 +10,7 @@ use std::collections::HashMap;
 use centralita_api::{Audience, EventHub, StreamEvent};
 use centralita_b2bua::{HistoryOp, LegId, RecordingKind};
 use centralita_domain::{
-    AccountId, CallEvent, CallId, Direction, EventKind, Millis, NumberId, RecordingId, UserId,
-    VoicemailId,
+    AccountId, CallEvent, CallId, EventKind, Millis, NumberId, RecordingId, UserId, VoicemailId,
 };
 use centralita_routing::VoicemailEnd;
 use centralita_store::{NewCall, Store};
@@ -79,15 +78,25 @@ async fn apply(
     write: Write,
 ) -> Result<(), centralita_store::StoreError> {
     match write {
-        Write::History(HistoryOp::Started { call, account, number_id, from, to, at, assigned }) => {
+        Write::History(HistoryOp::Started {
+            call,
+            account,
+            number_id,
+            from,
+            to,
+            at,
+            assigned,
+            direction,
+            user_id,
+        }) => {
             store
                 .start_call(
                     account,
                     &NewCall {
                         id: Some(call),
                         number_id: Some(number_id),
-                        user_id: None,
-                        direction: Direction::Inbound,
+                        user_id,
+                        direction,
                         from: from.clone(),
                         to,
                         started_at: at,

@@ -104,6 +104,8 @@ pub(crate) struct Call {
     pub(crate) stage_timer: Option<Millis>,
     pub(crate) max_wait_timer: Option<Millis>,
     pub(crate) rest_timer: Option<Millis>,
+    /// For an outbound call, the agent who placed it (busy until it ends).
+    pub(crate) outbound_user: Option<UserId>,
 }
 
 impl Call {

@@ -23,6 +23,8 @@ pub enum ForwardKind {
     Forward,
     /// The `transfer` offline action.
     Transfer,
+    /// An agent's outbound call to a lead.
+    Outbound,
 }
 
 /// One thing for the driver to do, in order.
@@ -196,6 +198,7 @@ impl Command {
             Self::Connect { user, .. } => format!("connect {}", name(user)),
             Self::Forward { to, kind: ForwardKind::Forward, .. } => format!("forward to {to}"),
             Self::Forward { to, kind: ForwardKind::Transfer, .. } => format!("transfer to {to}"),
+            Self::Forward { to, kind: ForwardKind::Outbound, .. } => format!("dial {to}"),
             Self::StartRecording { .. } => "start recording".to_owned(),
             Self::Reject { status, reason, .. } => format!("reject {status} {reason}"),
             Self::Hangup { .. } => "hang up".to_owned(),

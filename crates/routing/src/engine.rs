@@ -266,6 +266,7 @@ impl Engine {
             stage_timer: None,
             max_wait_timer: None,
             rest_timer: None,
+            outbound_user: None,
         };
         self.next_seq += 1;
         self.out.event(call, &mut state, now, EventKind::Arrived { from, to }, None);
@@ -274,6 +275,51 @@ impl Engine {
             Some(ivr) => self.enter_ivr(now, call, ivr),
             None => self.route_incoming(now, call, None),
         }
+        self.settle(now);
+    }
+
+    /// An agent's device dials `to` with `number` as caller ID: the agent is busy until the
+    /// call ends, and the lead is called over the trunk (within the toll-fraud guard).
+    pub fn handle_outbound(
+        &mut self,
+        now: Millis,
+        call: CallId,
+        number: NumberSnapshot,
+        user: UserId,
+        to: E164,
+    ) {
+        if self.calls.contains_key(&call) {
+            return;
+        }
+        let from = number.e164.to_string();
+        let mut state = Call {
+            seq: self.next_seq,
+            number,
+            arrived_at: now,
+            answered: false,
+            media_open: false,
+            collecting: false,
+            talk_since: None,
+            stage: Stage::Routing,
+            carry_reason: None,
+            menus_entered: 0,
+            ring_timeout_ms: ms(self.config.ring_timeout_s),
+            max_wait_s: self.config.max_wait_s,
+            distribution: Distribution::Random,
+            hunt: Hunt::default(),
+            stage_timer: None,
+            max_wait_timer: None,
+            rest_timer: None,
+            outbound_user: Some(user),
+        };
+        self.next_seq += 1;
+        let arrived = EventKind::Arrived { from, to: to.to_string() };
+        self.out.event(call, &mut state, now, arrived, Some("dialled by an agent".into()));
+        self.calls.insert(call, state);
+        if let Some(agent) = self.agents.get_mut(&user) {
+            agent.engaged = Some((call, Engagement::Talking));
+        }
+        self.forward(now, call, ForwardKind::Outbound, to, None);
         self.settle(now);
     }
 
@@ -1046,10 +1092,13 @@ impl Engine {
         let Some(call) = self.calls.get_mut(&id) else { return };
         self.out.digits(id, call, false);
         let event = match kind {
-            ForwardKind::Forward => EventKind::Forwarded { to: to.to_string() },
-            ForwardKind::Transfer => EventKind::Transferred { to: to.to_string() },
+            ForwardKind::Forward => Some(EventKind::Forwarded { to: to.to_string() }),
+            ForwardKind::Transfer => Some(EventKind::Transferred { to: to.to_string() }),
+            ForwardKind::Outbound => None,
         };
-        self.out.event(id, call, now, event, reason);
+        if let Some(event) = event {
+            self.out.event(id, call, now, event, reason);
+        }
         call.stage = Stage::Forwarding(kind);
         self.out.cmd(Command::Forward { call: id, to, kind });
         // The caller hears our ringback while the external leg rings, as with agents.
@@ -1091,6 +1140,9 @@ impl Engine {
         self.stop_hunting(id);
         let Some(mut call) = self.calls.remove(&id) else { return };
         self.timers.replace(&mut call.stage_timer, id, TimerKind::Stage, None);
+        if let Some(user) = call.outbound_user {
+            self.release(user, id);
+        }
         if let Stage::Connected(Some(user)) = call.stage {
             self.release(user, id);
         }

@@ -22,7 +22,7 @@ use centralita_domain::{AccountId, AudioId, CallId, E164, IvrId, Millis, NumberI
 use centralita_routing::{EngineConfig, NumberSnapshot};
 use centralita_sip::digest::Algorithm;
 use centralita_sip::{Peer, Transport};
-use centralita_store::{Registration, RegistrationChange, Store};
+use centralita_store::{Registration, RegistrationChange, Store, Viewer};
 use tokio::sync::{mpsc, watch};
 
 use crate::config::{Config, parse_net};
@@ -408,6 +408,13 @@ async fn look_up(store: &Store, lookup: Lookup) -> LookupResult {
                 LookupResult::Failed
             }
         },
+        Lookup::CallerId(account, user) => match caller_id(store, account, user).await {
+            Ok(info) => LookupResult::Number(info),
+            Err(e) => {
+                tracing::error!(error = %e, "caller id lookup failed");
+                LookupResult::Failed
+            }
+        },
         Lookup::Agents(account) => match store.list_users(account).await {
             Ok(users) => LookupResult::Agents(
                 users
@@ -426,6 +433,21 @@ async fn look_up(store: &Store, lookup: Lookup) -> LookupResult {
                 LookupResult::Failed
             }
         },
+    }
+}
+
+/// The number an agent's outbound call shows: the first of the numbers assigned to them (by
+/// number), with its settings; `None` if they have none.
+async fn caller_id(
+    store: &Store,
+    account: AccountId,
+    user: UserId,
+) -> Result<Option<NumberInfo>, centralita_store::StoreError> {
+    let mut numbers = store.list_numbers(account, Viewer::Agent(user)).await?;
+    numbers.sort_by(|a, b| a.e164.as_str().cmp(b.e164.as_str()));
+    match numbers.first() {
+        Some(number) => number_info(store, &number.e164).await,
+        None => Ok(None),
     }
 }
 
