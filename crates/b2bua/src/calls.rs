@@ -536,6 +536,26 @@ impl Switch {
     }
 
     /// Feeds the engine of `call`'s account and drains it.
+    /// The agent on the outbound call `call` sends its voicedrop message `audio` (API or
+    /// feature code): refused in words unless the call is an outbound call the lead answered.
+    pub fn voicedrop_call(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        audio: centralita_domain::AudioId,
+    ) -> Result<(), String> {
+        let Some(account) = self.calls.calls.get(&call).map(|c| c.account) else {
+            return Err("the call is not in progress on this server".into());
+        };
+        let wall = self.wall(now);
+        let result = match self.engine(account) {
+            Some(engine) => engine.handle_voicedrop(wall, call, audio).map_err(str::to_owned),
+            None => Err("the call is not in progress on this server".into()),
+        };
+        self.pump(now, account);
+        result
+    }
+
     fn feed(&mut self, now: Instant, call: CallId, input: impl FnOnce(&mut Engine, Millis)) {
         let Some(account) = self.calls.calls.get(&call).map(|c| c.account) else { return };
         let wall = self.wall(now);
@@ -608,9 +628,22 @@ impl Switch {
             Command::Reject { call, status, reason } => {
                 self.reject_caller(now, call, status, reason);
             }
+            Command::Voicedrop { call, audio } => self.voicedrop(now, call, audio),
             Command::Hangup { call } => self.hang_up_caller(now, call),
             Command::Ended { call } => self.end(now, call),
         }
+    }
+
+    /// Plays `audio` to the external leg instead of the bridge and hangs up the caller leg
+    /// (the agent's phone) at once.
+    fn voicedrop(&mut self, now: Instant, call: CallId, audio: centralita_domain::AudioId) {
+        let Some(c) = self.calls.calls.get(&call) else { return };
+        let account = c.account;
+        if let Some(leg) = c.forward.as_ref().map(|l| l.media) {
+            let source = MediaSource::Audio { account, audio };
+            self.push(Output::Media(MediaCommand::SetSource { leg, source }));
+        }
+        self.hang_up_caller(now, call);
     }
 
     fn start_caller_media(&mut self, call: CallId) {
@@ -1330,9 +1363,19 @@ impl Switch {
     /// The media engine reports on a leg.
     pub fn handle_media_event(&mut self, now: Instant, leg: LegId, event: MediaEvent) {
         let Some(&reference) = self.calls.legs.get(&leg) else { return };
-        let LegRef::Caller(call) = reference else {
-            // Agents' and targets' legs report nothing the routing needs (yet).
-            return;
+        let call = match reference {
+            LegRef::Caller(call) => call,
+            // The external leg reports the end of a voicedrop message played to it.
+            LegRef::Forward(call) => {
+                if matches!(event, MediaEvent::PlaybackFinished) {
+                    self.feed(now, call, |e, w| {
+                        e.handle_media(w, call, RoutingMedia::PromptFinished);
+                    });
+                }
+                return;
+            }
+            // Agents' legs report nothing the routing needs.
+            LegRef::Agent(..) => return,
         };
         match event {
             MediaEvent::Digit(digit) => self.caller_digit(now, call, digit),

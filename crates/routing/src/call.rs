@@ -34,6 +34,8 @@ pub(crate) enum Stage {
     VoicemailBeep,
     /// The voicemail is being recorded.
     VoicemailRecording,
+    /// An outbound call's voicedrop message plays to the lead; the agent has left.
+    Voicedrop,
 }
 
 /// Where a call is in one IVR menu.

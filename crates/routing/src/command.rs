@@ -30,6 +30,15 @@ pub enum ForwardKind {
 /// One thing for the driver to do, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// Voicedrop: play `audio` to the external leg (the lead) instead of the bridge, and hang
+    /// up the caller leg (the agent's phone) at once; the call goes on until the message ends
+    /// (`MediaEvent::PromptFinished`, reported for the external leg).
+    Voicedrop {
+        /// The call.
+        call: CallId,
+        /// The number's voicedrop message.
+        audio: AudioId,
+    },
     /// Send 183 with SDP: the caller's media flows without an answer (no billing starts).
     /// Sent at most once per call, before the first `PlayAudio`/`PlayTone` of an unanswered call.
     EarlyMedia {
@@ -166,6 +175,7 @@ impl Command {
             | Self::Forward { call, .. }
             | Self::StartRecording { call }
             | Self::Reject { call, .. }
+            | Self::Voicedrop { call, .. }
             | Self::Hangup { call }
             | Self::Ended { call } => *call,
         }
@@ -199,6 +209,7 @@ impl Command {
             Self::Forward { to, kind: ForwardKind::Forward, .. } => format!("forward to {to}"),
             Self::Forward { to, kind: ForwardKind::Transfer, .. } => format!("transfer to {to}"),
             Self::Forward { to, kind: ForwardKind::Outbound, .. } => format!("dial {to}"),
+            Self::Voicedrop { audio, .. } => format!("voicedrop {audio}, release the agent"),
             Self::StartRecording { .. } => "start recording".to_owned(),
             Self::Reject { status, reason, .. } => format!("reject {status} {reason}"),
             Self::Hangup { .. } => "hang up".to_owned(),
@@ -280,6 +291,9 @@ pub enum EndReason {
     /// The forward or transfer destination is outside the allowed prefixes (toll-fraud
     /// guard): refused with 403 before any leg was created.
     DestinationNotAllowed,
+    /// An outbound call ended by its voicedrop message, played to its end (or the lead hung
+    /// up during it).
+    Voicedrop,
     /// The account already has its maximum of forwarded and transferred legs up: refused
     /// with 503 before any leg was created.
     OutboundLimit,
@@ -299,6 +313,7 @@ impl EndReason {
             Self::Hangup => "hangup",
             Self::ForwardFailed => "forward_failed",
             Self::DestinationNotAllowed => "destination_not_allowed",
+            Self::Voicedrop => "voicedrop",
             Self::OutboundLimit => "outbound_limit",
         }
     }

@@ -323,6 +323,34 @@ impl Engine {
         self.settle(now);
     }
 
+    /// The agent of the connected outbound call `call` sends its voicedrop `audio`: the lead
+    /// hears the message, the agent is released at once (free for the next call), and the
+    /// call ends when the message has played. The refusal says why in words.
+    pub fn handle_voicedrop(
+        &mut self,
+        now: Millis,
+        call: CallId,
+        audio: AudioId,
+    ) -> Result<(), &'static str> {
+        let Some(state) = self.calls.get_mut(&call) else {
+            return Err("the call is not in progress");
+        };
+        let Some(user) = state.outbound_user else {
+            return Err("voicedrop is for outbound calls only");
+        };
+        if state.stage != Stage::Connected(None) {
+            return Err("the lead has not answered");
+        }
+        state.stage = Stage::Voicedrop;
+        state.outbound_user = None;
+        let event = EventKind::Voicedrop { audio_id: audio };
+        self.out.event(call, state, now, event, Some("sent by the agent".into()));
+        self.out.cmd(Command::Voicedrop { call, audio });
+        self.release(user, call);
+        self.settle(now);
+        Ok(())
+    }
+
     /// What happened to one agent's offer. An answer to an offer the engine no longer has
     /// (cancelled, or the call already connected or ended) gives `DropLateAnswer`; other
     /// outcomes of such offers are ignored.
@@ -364,6 +392,9 @@ impl Engine {
             }
             (Stage::Ivr(_), MediaEvent::Digit(digit)) => self.ivr_digit(now, call, digit),
             (Stage::Welcome, MediaEvent::PromptFinished) => self.welcome_finished(now, call),
+            (Stage::Voicedrop, MediaEvent::PromptFinished) => {
+                self.end_call(now, call, HangupBy::System, EndReason::Voicedrop);
+            }
             (Stage::Message, MediaEvent::PromptFinished) => {
                 self.out.cmd(Command::Hangup { call });
                 self.end_call(now, call, HangupBy::System, EndReason::Message);
@@ -428,6 +459,8 @@ impl Engine {
     pub fn handle_hangup(&mut self, now: Millis, call: CallId, by: Party) {
         let Some(state) = self.calls.get(&call) else { return };
         match by {
+            // The agent's leg is hung up by the voicedrop itself; the message goes on.
+            Party::Caller if state.stage == Stage::Voicedrop => {}
             Party::Caller => {
                 let reason = match state.stage {
                     Stage::Connected(_) => EndReason::Completed,
@@ -435,6 +468,9 @@ impl Engine {
                     _ => EndReason::CallerHungUp,
                 };
                 self.end_call(now, call, HangupBy::Caller, reason);
+            }
+            Party::Callee if state.stage == Stage::Voicedrop => {
+                self.end_call(now, call, HangupBy::Callee, EndReason::Voicedrop);
             }
             Party::Callee => {
                 if matches!(state.stage, Stage::Connected(_)) {
@@ -1070,7 +1106,9 @@ impl Engine {
         let external_legs = self
             .calls
             .values()
-            .filter(|c| matches!(c.stage, Stage::Forwarding(_) | Stage::Connected(None)))
+            .filter(|c| {
+                matches!(c.stage, Stage::Forwarding(_) | Stage::Connected(None) | Stage::Voicedrop)
+            })
             .count();
         let refusal = if !self.config.destination_allowed(&to) {
             Some((403, "Forbidden", EndReason::DestinationNotAllowed))

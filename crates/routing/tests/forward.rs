@@ -164,3 +164,42 @@ fn forwards_beyond_the_accounts_outbound_limit_are_refused_until_one_ends() {
     h.call("c4", forward_number(false));
     assert_eq!(h.lines_with("c4 > forward"), ["0s c4 > forward to +34600000099"]);
 }
+
+#[test]
+fn an_outbound_call_keeps_its_agent_busy_and_its_voicedrop_releases_them_at_once() {
+    let mut h = Harness::new();
+    let ana = h.agent("ana", 1);
+    let mut settings = receive(Distribution::Random, &[ana], OfflineAction::Busy);
+    settings.record_calls = true;
+    let call = h.outbound("o1", snapshot(settings.clone()), ana, "+34600000042");
+    h.expect(&[
+        "0s o1 arrived from +34910000001 to +34600000042 (dialled by an agent)",
+        "0s o1 > dial +34600000042",
+        "0s o1 > early media (183)",
+        "0s o1 > play ringback tone",
+    ]);
+    assert!(!h.engine.is_available(&ana), "an agent dialling out is not offered calls");
+    // Voicedrop before the lead answers is refused.
+    assert_eq!(h.engine.handle_voicedrop(h.at(), call, audio(7)), Err("the lead has not answered"));
+    h.advance(5);
+    h.forward(call, ForwardOutcome::Answered);
+    h.expect(&["5s o1 answered", "5s o1 > start recording"]);
+    h.advance(10);
+    assert_eq!(h.engine.handle_voicedrop(h.at(), call, audio(7)), Ok(()));
+    h.drain();
+    assert_eq!(h.lines_with("voicedrop").len(), 2, "the event and the command");
+    assert!(h.engine.is_available(&ana), "released at once, while the message plays");
+    // The agent's leg going away does not stop the message; its end ends the call.
+    h.hangup(call, Party::Caller);
+    h.advance(20);
+    h.prompt_finished(call);
+    assert_eq!(h.ended(call).0, "voicedrop");
+    h.assert_idle();
+
+    // An inbound call has no voicedrop.
+    let inbound = h.call("c2", snapshot(settings));
+    assert_eq!(
+        h.engine.handle_voicedrop(h.at(), inbound, audio(7)),
+        Err("voicedrop is for outbound calls only")
+    );
+}

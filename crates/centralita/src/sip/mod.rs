@@ -15,10 +15,12 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use centralita_api::{Device, LiveState};
 use centralita_b2bua::{
-    AgentInfo, Binding, BindingChange, Lookup, LookupResult, MediaCommand, NumberInfo,
+    AgentInfo, Binding, BindingChange, HistoryOp, Lookup, LookupResult, MediaCommand, NumberInfo,
     OutboundTrunk, Output, RegistrarConfig, Switch, SwitchConfig, Trunk, UserCredentials,
 };
-use centralita_domain::{AccountId, AudioId, CallId, E164, IvrId, Millis, NumberId, UserId};
+use centralita_domain::{
+    AccountId, AudioId, CallId, E164, EventKind, IvrId, Millis, NumberId, UserId,
+};
 use centralita_routing::{EngineConfig, NumberSnapshot};
 use centralita_sip::digest::Algorithm;
 use centralita_sip::{Peer, Transport};
@@ -36,6 +38,9 @@ pub(crate) struct Live {
     devices: RwLock<HashMap<UserId, Vec<Device>>>,
     busy: RwLock<HashSet<UserId>>,
     changes: mpsc::UnboundedSender<(AccountId, UserId)>,
+    /// Outbound calls the lead answered, with their agent: the calls a voicedrop may go to.
+    answered_outbound: RwLock<HashMap<CallId, UserId>>,
+    voicedrops: mpsc::UnboundedSender<(CallId, AudioId)>,
 }
 
 impl LiveState for Live {
@@ -52,8 +57,15 @@ impl LiveState for Live {
         self.busy.read().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&user)
     }
 
-    fn voicedrop(&self, _call: CallId, _by: UserId, _audio: AudioId) -> Result<(), String> {
-        Err("voicedrop is for outbound calls, which this server does not place yet".into())
+    fn voicedrop(&self, call: CallId, by: UserId, audio: AudioId) -> Result<(), String> {
+        let answered =
+            self.answered_outbound.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match answered.get(&call) {
+            Some(agent) if *agent == by => {}
+            Some(_) => return Err("only the agent on the call can send its voicedrop".into()),
+            None => return Err("the lead has not answered this call, or it has ended".into()),
+        }
+        self.voicedrops.send((call, audio)).map_err(|_| "the server is stopping".to_owned())
     }
 
     fn user_changed(&self, account: AccountId, user: UserId) {
@@ -79,6 +91,34 @@ impl Live {
             map.remove(&user);
         } else {
             map.insert(user, devices);
+        }
+    }
+
+    /// Follows outbound calls through their history: answered ones may get a voicedrop
+    /// until they end or send one.
+    fn track_outbound(&self, agents: &mut HashMap<CallId, UserId>, op: &HistoryOp) {
+        let mut answered =
+            self.answered_outbound.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match op {
+            HistoryOp::Started { call, user_id: Some(user), .. } => {
+                agents.insert(*call, *user);
+            }
+            HistoryOp::Event { call, event } => match event.kind {
+                EventKind::Answered { .. } => {
+                    if let Some(user) = agents.get(call) {
+                        answered.insert(*call, *user);
+                    }
+                }
+                EventKind::Voicedrop { .. } => {
+                    answered.remove(call);
+                }
+                _ => {}
+            },
+            HistoryOp::Ended { call, .. } => {
+                agents.remove(call);
+                answered.remove(call);
+            }
+            HistoryOp::Started { .. } => {}
         }
     }
 
@@ -244,8 +284,14 @@ pub(crate) async fn start(
     let now = Instant::now();
     let mut switch = Switch::new(switch_config(config, local)?, now, wall_now());
     let (changes_tx, mut changes) = mpsc::unbounded_channel();
-    let live =
-        Arc::new(Live { devices: RwLock::default(), busy: RwLock::default(), changes: changes_tx });
+    let (voicedrops_tx, mut voicedrops) = mpsc::unbounded_channel();
+    let live = Arc::new(Live {
+        devices: RwLock::default(),
+        busy: RwLock::default(),
+        changes: changes_tx,
+        answered_outbound: RwLock::default(),
+        voicedrops: voicedrops_tx,
+    });
 
     let restored = store.live_registrations(switch.wall(now)).await?;
     let count = restored.len();
@@ -280,6 +326,7 @@ pub(crate) async fn start(
     let task = tokio::spawn(async move {
         let live = live_for_task;
         let mut drain_deadline: Option<Instant> = None;
+        let mut outbound_agents: HashMap<CallId, UserId> = HashMap::new();
         loop {
             let deadline = switch.poll_timeout();
             let sleep = async {
@@ -316,6 +363,11 @@ pub(crate) async fn start(
                         let _ = answers.send((account, user, info));
                     });
                 }
+                Some((call, audio)) = voicedrops.recv() => {
+                    if let Err(refusal) = switch.voicedrop_call(Instant::now(), call, audio) {
+                        tracing::info!(%call, refusal, "voicedrop refused");
+                    }
+                }
                 Some((account, user, info)) = agent_rx.recv() => {
                     switch.handle_agent_changed(Instant::now(), account, user, info);
                 }
@@ -347,6 +399,7 @@ pub(crate) async fn start(
                     Output::DevicesChanged(user) => live.set(user, switch.devices(user)),
                     Output::Busy(user, busy) => live.set_busy(user, busy),
                     Output::History(op) => {
+                        live.track_outbound(&mut outbound_agents, &op);
                         let _ = writes_tx.send(Write::History(op));
                     }
                     Output::Media(MediaCommand::Record { call, left, right, kind }) => {

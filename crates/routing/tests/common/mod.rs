@@ -106,7 +106,7 @@ impl Harness {
         }
     }
 
-    fn at(&self) -> Millis {
+    pub fn at(&self) -> Millis {
         Millis(self.now)
     }
 
@@ -161,6 +161,22 @@ impl Harness {
         let id = CallId::from_uuid(Uuid::from_u128(0xd000 + self.next_call));
         self.call_names.insert(id, name.to_owned());
         self.engine.handle_call(self.at(), id, number, "+34600000001".to_owned());
+        self.drain();
+        id
+    }
+
+    /// An agent's phone dials `to` with `number` as caller ID.
+    pub fn outbound(
+        &mut self,
+        name: &str,
+        number: NumberSnapshot,
+        user: UserId,
+        to: &str,
+    ) -> CallId {
+        self.next_call += 1;
+        let id = CallId::from_uuid(Uuid::from_u128(0xd000 + self.next_call));
+        self.call_names.insert(id, name.to_owned());
+        self.engine.handle_outbound(self.at(), id, number, user, to.parse().unwrap());
         self.drain();
         id
     }
@@ -240,7 +256,7 @@ impl Harness {
         self.names.get(user).cloned().unwrap_or_else(|| user.to_string())
     }
 
-    fn drain(&mut self) {
+    pub fn drain(&mut self) {
         let secs = (self.now - T0) as f64 / 1000.0;
         while let Some((call, event)) = self.engine.poll_event() {
             self.checker.event(call, &event);
