@@ -133,17 +133,31 @@ fn tone_ms(heard: &[i16], freq: f64) -> usize {
 }
 
 #[tokio::test]
-async fn voicedrop_plays_the_whole_message_to_the_lead_after_the_agent_is_released() {
+async fn voicedrop_by_api_plays_the_whole_message_to_the_lead_after_the_agent_is_released() {
+    voicedrop(false, 0).await;
+}
+
+#[tokio::test]
+async fn voicedrop_by_star_nine_on_the_phone_does_the_same() {
+    voicedrop(true, 1).await;
+}
+
+/// An outbound call to a lead's voicemail box, then the voicedrop, sent by the API or by the
+/// phone's keys (`*9` as SIP INFO); `n` keeps the two runs' ports apart.
+async fn voicedrop(by_phone: bool, n: u16) {
     let dir = tempfile::tempdir().unwrap();
+    let port = |base: u16| (base + 100 * n).to_string();
+    let rtp = format!("{}-{}", 27200 + 100 * n, 27299 + 100 * n);
+    let trunk = format!(
+        r#"[{{name="carrier", inbound_from=["127.0.0.1/32"], outbound_uri="sip:127.0.0.1:{}"}}]"#,
+        port(25140)
+    );
     let mut running = start(
         dir.path(),
         &[
             ("CENTRALITA_OPERATOR_TOKEN", OPERATOR),
-            ("CENTRALITA_RTP_PORT_RANGE", "27200-27299"),
-            (
-                "CENTRALITA_TRUNK",
-                r#"[{name="carrier", inbound_from=["127.0.0.1/32"], outbound_uri="sip:127.0.0.1:25140"}]"#,
-            ),
+            ("CENTRALITA_RTP_PORT_RANGE", &rtp),
+            ("CENTRALITA_TRUNK", &trunk),
         ],
     );
     let (api, sip) = (running.api(), running.sip());
@@ -175,7 +189,7 @@ async fn voicedrop_plays_the_whole_message_to_the_lead_after_the_agent_is_releas
         Method::POST,
         &format!("{api}/v1/numbers"),
         &admin,
-        Some(json!({"e164": "+34910000002"})),
+        Some(json!({"e164": format!("+3491000000{}", 2 + n)})),
     )
     .await;
     let settings = json!({"record_calls": false, "voicedrop_audio_id": message["id"],
@@ -189,7 +203,8 @@ async fn voicedrop_plays_the_whole_message_to_the_lead_after_the_agent_is_releas
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let auth = ["-au", "pablo", "-ap", "pablosecret1", "-i", "127.0.0.1", "-p", "25141"];
+    let phone_port = port(25141);
+    let auth = ["-au", "pablo", "-ap", "pablosecret1", "-i", "127.0.0.1", "-p", &phone_port];
     let register = sipp("register.xml", &sip, &[&["-s", "pablo"][..], &auth[..]].concat());
     assert!(register.status.success(), "{}", register.output);
 
@@ -204,16 +219,36 @@ async fn voicedrop_plays_the_whole_message_to_the_lead_after_the_agent_is_releas
         carrier_dir,
         "carrier_answers.xml",
         &sip,
-        &["-i", "127.0.0.1", "-p", "25140", "-mp", "16230", "-m", "2"],
+        &["-i", "127.0.0.1", "-p", &port(25140), "-mp", &(16230 + 100 * n).to_string(), "-m", "2"],
     );
-    let lead_hears = Capture::start(16230);
+    let lead_hears = Capture::start(16230 + 100 * n);
     // The phone stays on the call until the server releases it (a BYE, not its own).
     let phone_dir = tempfile::tempdir().unwrap();
     let scenario =
         std::fs::read_to_string(common::scenarios().join("device_dials_out.xml")).unwrap();
     let tail = scenario.find("  <pause/>").unwrap();
+    // With the keys, the phone presses * then 9 as SIP INFO a second after the answer.
+    let keys = if by_phone {
+        ["*", "9"]
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                format!(
+                    "  <pause milliseconds=\"{}\"/>\n  <send retrans=\"500\">\n    <![CDATA[\n      INFO [next_url] SIP/2.0\n      \
+                     Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport\n      Max-Forwards: 70\n      \
+                     From: <sip:agent@[remote_ip]>;tag=[pid]SIPpTag[call_number]\n      [last_To:]\n      Call-ID: [call_id]\n      \
+                     CSeq: {} INFO\n      Content-Type: application/dtmf-relay\n      Content-Length: [len]\n\n      \
+                     Signal={key}\n      Duration=160\n\n    ]]>\n  </send>\n  <recv response=\"200\"/>\n",
+                    if i == 0 { 1000 } else { 200 },
+                    3 + i
+                )
+            })
+            .collect::<String>()
+    } else {
+        String::new()
+    };
     let released = format!(
-        "{}  <recv request=\"BYE\"/>\n  <send>\n    <![CDATA[\n      SIP/2.0 200 OK\n      [last_Via:]\n      \
+        "{}{keys}  <recv request=\"BYE\"/>\n  <send>\n    <![CDATA[\n      SIP/2.0 200 OK\n      [last_Via:]\n      \
          [last_From:]\n      [last_To:]\n      [last_Call-ID:]\n      [last_CSeq:]\n      Content-Length: 0\n\n    ]]>\n  \
          </send>\n</scenario>\n",
         &scenario[..tail]
@@ -229,7 +264,7 @@ async fn voicedrop_plays_the_whole_message_to_the_lead_after_the_agent_is_releas
         phone_dir,
         released_path.to_str().unwrap(),
         &sip,
-        &[&["-s", "+34600000042", "-mp", "16236"][..], &auth[..]].concat(),
+        &[&["-s", "+34600000042", "-mp", &(16236 + 100 * n).to_string()][..], &auth[..]].concat(),
     );
     let calls = || async { call(Method::GET, &format!("{api}/v1/calls"), &admin, None).await.1 };
     wait_until("the lead answered", || async {
@@ -239,13 +274,14 @@ async fn voicedrop_plays_the_whole_message_to_the_lead_after_the_agent_is_releas
     })
     .await;
     let id = calls().await[0]["id"].as_str().unwrap().to_owned();
-    // Only Pablo may send it.
-    let (status, _) =
-        call(Method::POST, &format!("{api}/v1/calls/{id}/voicedrop"), &admin, None).await;
-    assert_eq!(status, 403);
-    let (status, body) =
-        call(Method::POST, &format!("{api}/v1/calls/{id}/voicedrop"), &pablo_token, None).await;
-    assert_eq!(status, 202, "{body}");
+    if !by_phone {
+        // Only Pablo may send it.
+        let path = format!("{api}/v1/calls/{id}/voicedrop");
+        let (status, _) = call(Method::POST, &path, &admin, None).await;
+        assert_eq!(status, 403);
+        let (status, body) = call(Method::POST, &path, &pablo_token, None).await;
+        assert_eq!(status, 202, "{body}");
+    }
     let phone = phone.finish();
     assert!(phone.status.success(), "the phone is released with a BYE:\n{}", phone.output);
 
@@ -253,7 +289,11 @@ async fn voicedrop_plays_the_whole_message_to_the_lead_after_the_agent_is_releas
     let next = sipp_with(
         "device_dials_out.xml",
         &sip,
-        &[&["-s", "+34600000043", "-mp", "16246", "-d", "500"][..], &auth[..]].concat(),
+        &[
+            &["-s", "+34600000043", "-mp", &(16246 + 100 * n).to_string(), "-d", "500"][..],
+            &auth[..],
+        ]
+        .concat(),
         &[("caller_tone.wav", &g711_tone_wav(Codec::Pcmu, 1000.0, 5.0))],
     );
     assert!(next.status.success(), "the next call:\n{}", next.output);

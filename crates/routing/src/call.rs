@@ -108,6 +108,8 @@ pub(crate) struct Call {
     pub(crate) rest_timer: Option<Millis>,
     /// For an outbound call, the agent who placed it (busy until it ends).
     pub(crate) outbound_user: Option<UserId>,
+    /// The agent's last key was `*`, the first of the voicedrop feature code.
+    pub(crate) pending_star: bool,
 }
 
 impl Call {

@@ -4,6 +4,10 @@ use std::fmt::Write as _;
 
 use centralita_domain::{AudioId, CallEvent, CallId, E164, EventKind, UserId};
 
+/// The keys an agent presses on the phone, during an answered outbound call, to send the
+/// number's voicedrop message (the same as `POST /v1/calls/{id}/voicedrop`).
+pub const VOICEDROP_CODE: [char; 2] = ['*', '9'];
+
 /// A tone the media layer generates (product.md "Tones": the national tone plan decides the
 /// frequencies and cadence).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -15,7 +15,7 @@ use centralita_domain::{
 };
 
 use crate::call::{Call, Hunt, IvrState, Offer, Stage};
-use crate::command::{Command, EndReason, ForwardKind, Tone};
+use crate::command::{Command, EndReason, ForwardKind, Tone, VOICEDROP_CODE};
 use crate::config::EngineConfig;
 use crate::input::{
     Agent, ForwardOutcome, MediaEvent, NumberSnapshot, OfferOutcome, Party, VoicemailEnd,
@@ -267,6 +267,7 @@ impl Engine {
             max_wait_timer: None,
             rest_timer: None,
             outbound_user: None,
+            pending_star: false,
         };
         self.next_seq += 1;
         self.out.event(call, &mut state, now, EventKind::Arrived { from, to }, None);
@@ -311,6 +312,7 @@ impl Engine {
             max_wait_timer: None,
             rest_timer: None,
             outbound_user: Some(user),
+            pending_star: false,
         };
         self.next_seq += 1;
         let arrived = EventKind::Arrived { from, to: to.to_string() };
@@ -343,6 +345,7 @@ impl Engine {
         }
         state.stage = Stage::Voicedrop;
         state.outbound_user = None;
+        self.out.digits(call, state, false);
         let event = EventKind::Voicedrop { audio_id: audio };
         self.out.event(call, state, now, event, Some("sent by the agent".into()));
         self.out.cmd(Command::Voicedrop { call, audio });
@@ -391,6 +394,18 @@ impl Engine {
                 self.timers.replace(&mut state.stage_timer, call, TimerKind::Stage, Some(at));
             }
             (Stage::Ivr(_), MediaEvent::Digit(digit)) => self.ivr_digit(now, call, digit),
+            (Stage::Connected(None), MediaEvent::Digit(digit)) => {
+                let star = std::mem::replace(&mut state.pending_star, digit == '*');
+                let audio = state.number.settings.voicedrop_audio_id;
+                if star
+                    && digit == VOICEDROP_CODE[1]
+                    && state.outbound_user.is_some()
+                    && let Some(audio) = audio
+                {
+                    // Refused only when not connected, which this arm rules out.
+                    let _ = self.handle_voicedrop(now, call, audio);
+                }
+            }
             (Stage::Welcome, MediaEvent::PromptFinished) => self.welcome_finished(now, call),
             (Stage::Voicedrop, MediaEvent::PromptFinished) => {
                 self.end_call(now, call, HangupBy::System, EndReason::Voicedrop);
@@ -440,6 +455,12 @@ impl Engine {
                 self.out.event(call, state, now, EventKind::Answered { user_id: None }, None);
                 if record {
                     self.out.cmd(Command::StartRecording { call });
+                }
+                // The agent of an outbound call may send the voicedrop from the phone.
+                if state.outbound_user.is_some()
+                    && state.number.settings.voicedrop_audio_id.is_some()
+                {
+                    self.out.digits(call, state, true);
                 }
             }
             ForwardOutcome::Failed { status } => {

@@ -90,7 +90,7 @@ mod rng;
 pub mod simulate;
 mod timers;
 
-pub use command::{Command, EndReason, ForwardKind, Tone, describe_event};
+pub use command::{Command, EndReason, ForwardKind, Tone, VOICEDROP_CODE, describe_event};
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use input::{

@@ -203,3 +203,28 @@ fn an_outbound_call_keeps_its_agent_busy_and_its_voicedrop_releases_them_at_once
         Err("voicedrop is for outbound calls only")
     );
 }
+
+#[test]
+fn the_agent_sends_the_voicedrop_from_the_phone_with_star_nine() {
+    let mut h = Harness::new();
+    let ana = h.agent("ana", 1);
+    let mut settings = receive(Distribution::Random, &[ana], OfflineAction::Busy);
+    settings.voicedrop_audio_id = Some(audio(7));
+    let call = h.outbound("o1", snapshot(settings), ana, "+34600000042");
+    h.forward(call, ForwardOutcome::Answered);
+    assert!(!h.lines_with("collect digits").is_empty(), "the phone's keys are listened to");
+    // Other keys, or a 9 without its star, do nothing.
+    for digit in ['9', '5', '*', '1', '9'] {
+        h.digit(call, digit);
+    }
+    assert!(h.lines_with("voicedrop").is_empty());
+    h.digit(call, '*');
+    h.digit(call, '9');
+    let lines = h.take();
+    assert!(lines.iter().any(|l| l.contains("> voicedrop")), "{lines:#?}");
+    assert!(h.engine.is_available(&ana));
+    h.advance(3);
+    h.prompt_finished(call);
+    assert_eq!(h.ended(call).0, "voicedrop");
+    h.assert_idle();
+}
