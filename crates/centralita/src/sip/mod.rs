@@ -40,6 +40,8 @@ pub(crate) struct Live {
     changes: mpsc::UnboundedSender<(AccountId, UserId)>,
     /// Outbound calls the lead answered, with their agent: the calls a voicedrop may go to.
     answered_outbound: RwLock<HashMap<CallId, UserId>>,
+    /// Each agent's call now (answered inbound, or placed outbound), for the web widget.
+    current: RwLock<HashMap<UserId, centralita_web::CallSummary>>,
     voicedrops: mpsc::UnboundedSender<(CallId, AudioId)>,
 }
 
@@ -74,8 +76,8 @@ impl LiveState for Live {
 }
 
 impl centralita_web::WebLive for Live {
-    fn current_call(&self, _user: UserId) -> Option<centralita_web::CallSummary> {
-        None
+    fn current_call(&self, user: UserId) -> Option<centralita_web::CallSummary> {
+        self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&user).cloned()
     }
 
     fn click_to_call(&self, _user: UserId, _to: &E164, _from: NumberId) -> Result<(), String> {
@@ -94,31 +96,60 @@ impl Live {
         }
     }
 
-    /// Follows outbound calls through their history: answered ones may get a voicedrop
-    /// until they end or send one.
-    fn track_outbound(&self, agents: &mut HashMap<CallId, UserId>, op: &HistoryOp) {
+    /// Follows calls through their history: each agent's current call (for the web widget),
+    /// and the answered outbound calls a voicedrop may go to until they end or send one.
+    fn track_calls(&self, started: &mut HashMap<CallId, Started>, op: &HistoryOp) {
         let mut answered =
             self.answered_outbound.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut current = self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         match op {
-            HistoryOp::Started { call, user_id: Some(user), .. } => {
-                agents.insert(*call, *user);
+            HistoryOp::Started { call, number_id, from, to, at, direction, user_id, .. } => {
+                let (other_party, agent) = match user_id {
+                    Some(user) => (to.clone(), Some(*user)),
+                    None => (from.clone(), None),
+                };
+                let summary = centralita_web::CallSummary {
+                    call_id: *call,
+                    direction: *direction,
+                    number_id: Some(*number_id),
+                    other_party,
+                    started_at: *at,
+                    answered_at: None,
+                };
+                if let Some(user) = agent {
+                    current.insert(user, summary.clone());
+                }
+                started.insert(*call, Started { agent, summary });
             }
             HistoryOp::Event { call, event } => match event.kind {
-                EventKind::Answered { .. } => {
-                    if let Some(user) = agents.get(call) {
-                        answered.insert(*call, *user);
+                EventKind::Answered { user_id } => {
+                    let Some(info) = started.get_mut(call) else { return };
+                    info.summary.answered_at = Some(event.at);
+                    match (info.agent, user_id) {
+                        // The lead answered an agent's outbound call.
+                        (Some(agent), _) => {
+                            answered.insert(*call, agent);
+                            current.insert(agent, info.summary.clone());
+                        }
+                        // An agent answered an inbound call.
+                        (None, Some(agent)) => {
+                            info.agent = Some(agent);
+                            current.insert(agent, info.summary.clone());
+                        }
+                        (None, None) => {}
                     }
                 }
                 EventKind::Voicedrop { .. } => {
                     answered.remove(call);
+                    current.retain(|_, c| c.call_id != *call);
                 }
                 _ => {}
             },
             HistoryOp::Ended { call, .. } => {
-                agents.remove(call);
+                started.remove(call);
                 answered.remove(call);
+                current.retain(|_, c| c.call_id != *call);
             }
-            HistoryOp::Started { .. } => {}
         }
     }
 
@@ -147,6 +178,12 @@ fn transport_name(transport: Transport) -> &'static str {
         Transport::Udp => "udp",
         Transport::Tcp => "tcp",
     }
+}
+
+/// A call in progress as the widget shows it, and the agent on it (if any yet).
+struct Started {
+    agent: Option<UserId>,
+    summary: centralita_web::CallSummary,
 }
 
 /// The running SIP server.
@@ -290,6 +327,7 @@ pub(crate) async fn start(
         busy: RwLock::default(),
         changes: changes_tx,
         answered_outbound: RwLock::default(),
+        current: RwLock::default(),
         voicedrops: voicedrops_tx,
     });
 
@@ -326,7 +364,7 @@ pub(crate) async fn start(
     let task = tokio::spawn(async move {
         let live = live_for_task;
         let mut drain_deadline: Option<Instant> = None;
-        let mut outbound_agents: HashMap<CallId, UserId> = HashMap::new();
+        let mut started_calls: HashMap<CallId, Started> = HashMap::new();
         loop {
             let deadline = switch.poll_timeout();
             let sleep = async {
@@ -399,7 +437,7 @@ pub(crate) async fn start(
                     Output::DevicesChanged(user) => live.set(user, switch.devices(user)),
                     Output::Busy(user, busy) => live.set_busy(user, busy),
                     Output::History(op) => {
-                        live.track_outbound(&mut outbound_agents, &op);
+                        live.track_calls(&mut started_calls, &op);
                         let _ = writes_tx.send(Write::History(op));
                     }
                     Output::Media(MediaCommand::Record { call, left, right, kind }) => {
