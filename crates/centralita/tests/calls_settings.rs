@@ -485,12 +485,15 @@ fn millis(event: &Value) -> i64 {
     at.as_millisecond()
 }
 
-#[tokio::test]
-async fn forward_mode_sends_the_call_over_the_trunk_and_bridges_the_audio() {
-    let line = line("26700-26799", 25087, &[]).await;
-    line.settings(json!({"record_calls": true,
-        "incoming": {"mode": "forward", "forward_to": "+34600000042"}}))
-        .await;
+/// A caller whose call leaves over the trunk to `to`: the SIPp carrier on `carrier_port` must
+/// see `to` in the Request-URI, and each side must hear the other. Returns the ended call.
+async fn through_the_carrier(
+    line: &Line,
+    to: &str,
+    carrier_port: u16,
+    media: u16,
+    caller: u16,
+) -> Value {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("carrier_tone.wav"), g711_tone_wav(Codec::Pcmu, 440.0, 10.0))
         .unwrap();
@@ -498,20 +501,43 @@ async fn forward_mode_sends_the_call_over_the_trunk_and_bridges_the_audio() {
         dir,
         "carrier_answers.xml",
         &line.sip,
-        &["-i", "127.0.0.1", "-p", "25087", "-mp", "16170", "-trace_logs"],
+        &[
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &carrier_port.to_string(),
+            "-mp",
+            &media.to_string(),
+            "-trace_logs",
+        ],
     );
-    let capture = Capture::start(16176);
+    let capture = Capture::start(media + 6);
     let tone = g711_tone_wav(Codec::Pcmu, 1000.0, 5.0);
-    let caller = sipp_with(
+    let run = sipp_with(
         "caller_tone.xml",
         &line.sip,
-        &["-s", NUMBER, "-i", "127.0.0.1", "-p", "25095", "-mp", "16176", "-d", "2000"],
+        &[
+            "-s",
+            NUMBER,
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &caller.to_string(),
+            "-mp",
+            &(media + 6).to_string(),
+            "-d",
+            "2000",
+        ],
         &[("caller_tone.wav", &tone)],
     );
-    assert_passed("the caller", &caller);
+    assert_passed("the caller", &run);
     let carrier = carrier.finish();
     assert_passed("the carrier", &carrier);
-    assert!(carrier.output.contains("request-uri: INVITE sip:+34600000042@"), "{}", carrier.output);
+    assert!(
+        carrier.output.contains(&format!("request-uri: INVITE sip:{to}@")),
+        "{}",
+        carrier.output
+    );
     common::media::assert_tone(
         "the caller hears the carrier",
         &capture.audio(),
@@ -519,13 +545,36 @@ async fn forward_mode_sends_the_call_over_the_trunk_and_bridges_the_audio() {
         440.0,
         1000.0,
     );
-    let call = line.ended_call().await;
+    line.ended_call().await
+}
+
+#[tokio::test]
+async fn forward_mode_sends_the_call_over_the_trunk_and_bridges_the_audio() {
+    let line = line("26700-26799", 25087, &[]).await;
+    line.settings(json!({"record_calls": true,
+        "incoming": {"mode": "forward", "forward_to": "+34600000042"}}))
+        .await;
+    let call = through_the_carrier(&line, "+34600000042", 25087, 16170, 25095).await;
     assert_eq!(call["status"], "forwarded");
     assert_eq!(events_of(&call, "forwarded")[0]["to"], "+34600000042");
     assert!(call["recording_id"].is_string(), "forwarded calls are recorded: {call}");
     // Billed like an outbound call: one started minute to a Spanish mobile.
     assert_eq!(call["cost"], json!({"amount": "0.0240", "currency": "EUR"}), "{call}");
     assert_eq!(events_of(&call, "ended")[0]["cost"], call["cost"]);
+}
+
+#[tokio::test]
+async fn transfer_offline_action_sends_the_call_over_the_trunk_when_nobody_is_online() {
+    let line = line("27400-27499", 25099, &[]).await;
+    line.settings(json!({"incoming": {"mode": "receive", "distribution": "random",
+        "when_offline": {"action": "transfer", "to": "+34910000099"}}}))
+        .await;
+    let call = through_the_carrier(&line, "+34910000099", 25099, 16250, 25150).await;
+    assert_eq!(call["status"], "forwarded");
+    assert_eq!(events_of(&call, "offline_action")[0]["action"], "transfer");
+    assert_eq!(events_of(&call, "transferred")[0]["to"], "+34910000099");
+    // A Spanish landline: the "34" rate, one started minute.
+    assert_eq!(call["cost"], json!({"amount": "0.0100", "currency": "EUR"}), "{call}");
 }
 
 #[tokio::test]
