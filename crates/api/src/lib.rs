@@ -42,25 +42,8 @@ pub struct ApiConfig {
     pub sip_realm: String,
     /// The host phones register to, shown to users with their SIP credentials.
     pub sip_domain: String,
-    /// Default wait before the offline action (`[routing] max_wait_s`), for documents that
-    /// leave it out.
-    pub default_max_wait_s: u32,
-    /// Default ring timeout (`[routing] ring_timeout_s`).
-    pub default_ring_timeout_s: u32,
-    /// Where forwards and transfers may go (`[billing] allowed_prefixes`; empty: anywhere).
-    pub allowed_prefixes: Vec<String>,
-}
-
-impl ApiConfig {
-    /// The routing engine's settings a dry run uses: the server's, with a fixed seed.
-    pub fn engine_config(&self) -> centralita_routing::EngineConfig {
-        centralita_routing::EngineConfig {
-            ring_timeout_s: self.default_ring_timeout_s,
-            max_wait_s: self.default_max_wait_s,
-            allowed_prefixes: self.allowed_prefixes.clone(),
-            ..centralita_routing::EngineConfig::default()
-        }
-    }
+    /// The routing engine's settings (`[routing]`, `[billing] allowed_prefixes`), for dry runs.
+    pub routing: centralita_routing::EngineConfig,
 }
 
 impl Default for ApiConfig {
@@ -71,9 +54,7 @@ impl Default for ApiConfig {
             max_audio_duration_ms: 10 * 60 * 1000,
             sip_realm: "centralita".into(),
             sip_domain: "127.0.0.1".into(),
-            default_max_wait_s: 300,
-            default_ring_timeout_s: 30,
-            allowed_prefixes: Vec::new(),
+            routing: centralita_routing::EngineConfig::default(),
         }
     }
 }

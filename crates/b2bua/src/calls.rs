@@ -169,7 +169,7 @@ pub(crate) struct Call {
 pub(crate) enum Origin {
     /// A lead calling one of the account's numbers over the trunk.
     Trunk {
-        /// The caller's number (read from the INVITE when the call starts).
+        /// The caller's number, from the INVITE's From.
         from: String,
     },
     /// An agent's device dialling out, with one of the agent's numbers as caller ID.
@@ -272,8 +272,8 @@ impl Switch {
                 }
             };
         let (from, to, direction, user_id, forward_to) = match &origin {
-            Origin::Trunk { .. } => {
-                (caller_of(&request), number.e164.to_string(), Direction::Inbound, None, None)
+            Origin::Trunk { from } => {
+                (from.clone(), number.e164.to_string(), Direction::Inbound, None, None)
             }
             Origin::Device { user, to } => (
                 number.e164.to_string(),
@@ -282,11 +282,6 @@ impl Switch {
                 Some(*user),
                 Some(to.clone()),
             ),
-        };
-        // The trunk's caller is read here, from the INVITE.
-        let origin = match origin {
-            Origin::Trunk { .. } => Origin::Trunk { from: from.clone() },
-            device => device,
         };
         self.push(Output::Media(MediaCommand::CreateLeg {
             call,
@@ -1506,7 +1501,7 @@ impl Switch {
 }
 
 /// The caller's number as the trunk gave it: the From user part.
-fn caller_of(request: &Request) -> String {
+pub(crate) fn caller_of(request: &Request) -> String {
     request
         .headers
         .from()

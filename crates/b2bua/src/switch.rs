@@ -703,7 +703,7 @@ impl Switch {
             response.headers.push(HeaderName::RETRY_AFTER, "60");
             return self.respond(now, key, response);
         }
-        let origin = crate::calls::Origin::Trunk { from: String::new() };
+        let origin = crate::calls::Origin::Trunk { from: crate::calls::caller_of(&request) };
         self.start_call(now, key, request, number.snapshot, number.account_id, origin);
     }
 }

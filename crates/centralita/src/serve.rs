@@ -119,9 +119,7 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         max_audio_duration_ms: u64::from(config.audio.max_duration_s) * 1000,
         sip_realm: config.sip.realm.clone(),
         sip_domain: sip_domain.clone(),
-        default_max_wait_s: config.routing.max_wait_s,
-        default_ring_timeout_s: config.routing.ring_timeout_s,
-        allowed_prefixes: config.billing.allowed_prefixes.clone(),
+        routing: config.engine_config(),
         ..ApiConfig::default()
     };
     let state = AppState::new(
@@ -141,9 +139,7 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
             max_audio_duration_ms: api_config.max_audio_duration_ms,
             sip_realm: api_config.sip_realm.clone(),
             sip_domain,
-            default_ring_timeout_s: config.routing.ring_timeout_s,
-            allowed_prefixes: config.billing.allowed_prefixes.clone(),
-            default_max_wait_s: config.routing.max_wait_s,
+            routing: config.engine_config(),
             ..centralita_web::WebConfig::default()
         },
         shutdown_rx,

@@ -7,7 +7,9 @@ mod common;
 
 use centralita_media::Codec;
 use common::media::{Baresip, Capture, assert_tone, g711_tone_wav, read_wav, wait_until};
-use common::{Running, account, call, sipp_with, start};
+use common::{
+    Running, account, call, number, put_settings, set_online, sip_agent, sipp_with, start,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -39,40 +41,13 @@ async fn setup(ports: &str) -> Setup {
     );
     let (api, sip) = (running.api(), running.sip());
     let admin = account(&api, OPERATOR).await;
-    let (_, user) = call(
-        Method::POST,
-        &format!("{api}/v1/users"),
-        &admin,
-        Some(json!({"name": "Carla", "email": "carla@acme.example", "role": "agent",
-            "password": "user password", "sip_username": "carla", "sip_password": "carlasecret1"})),
-    )
-    .await;
-    let agent = user["id"].as_str().unwrap().to_owned();
-    call(
-        Method::PUT,
-        &format!("{api}/v1/users/{agent}/presence"),
-        &admin,
-        Some(json!({"online": true})),
-    )
-    .await;
-    let (_, number) = call(
-        Method::POST,
-        &format!("{api}/v1/numbers"),
-        &admin,
-        Some(json!({"e164": "+34910000001"})),
-    )
-    .await;
+    let agent = sip_agent(&api, &admin, "carla", "carlasecret1").await;
+    set_online(&api, &admin, &agent, true).await;
+    let number = number(&api, &admin, "+34910000001").await;
     let settings = json!({"record_calls": true,
         "incoming": {"mode": "receive", "distribution": "simultaneous", "when_offline": {"action": "busy"}},
         "assigned_user_ids": [agent]});
-    let (status, _) = call(
-        Method::PUT,
-        &format!("{api}/v1/numbers/{}/settings", number["id"].as_str().unwrap()),
-        &admin,
-        Some(settings),
-    )
-    .await;
-    assert_eq!(status, 200);
+    put_settings(&api, &admin, &number, settings).await;
     Setup { running, api, sip, admin, agent, _dir: dir }
 }
 

@@ -7,8 +7,13 @@
 mod common;
 
 use centralita_media::Codec;
-use common::media::{Capture, energy, g711_tone_wav, read_wav, wait_until};
-use common::{Running, SippBackground, SippRun, account, call, sipp, sipp_with, start};
+use common::media::{
+    Capture, g711_tone_wav, pcm_tone_wav, read_wav, tone_frames, tone_ms, wait_until,
+};
+use common::{
+    Running, SippBackground, SippRun, account, call, number, put_settings, set_online, sip_agent,
+    sipp, sipp_with, start, upload_audio,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -55,25 +60,8 @@ async fn line(rtp: &str, carrier_port: u16, phones: &[(&str, u16)]) -> Line {
     let admin = account(&api, OPERATOR).await;
     let mut agents = Vec::new();
     for (name, port) in phones {
-        let (_, user) =
-            call(
-                Method::POST,
-                &format!("{api}/v1/users"),
-                &admin,
-                Some(
-                    json!({"name": name, "email": format!("{name}@acme.example"), "role": "agent",
-                "password": "user password", "sip_username": name, "sip_password": "phonesecret1"}),
-                ),
-            )
-            .await;
-        let id = user["id"].as_str().unwrap().to_owned();
-        call(
-            Method::PUT,
-            &format!("{api}/v1/users/{id}/presence"),
-            &admin,
-            Some(json!({"online": true})),
-        )
-        .await;
+        let id = sip_agent(&api, &admin, name, "phonesecret1").await;
+        set_online(&api, &admin, &id, true).await;
         let port = port.to_string();
         let register = sipp(
             "register.xml",
@@ -83,18 +71,8 @@ async fn line(rtp: &str, carrier_port: u16, phones: &[(&str, u16)]) -> Line {
         assert_passed(&format!("{name}'s registration"), &register);
         agents.push(id);
     }
-    let (_, number) =
-        call(Method::POST, &format!("{api}/v1/numbers"), &admin, Some(json!({"e164": NUMBER})))
-            .await;
-    let line = Line {
-        _running: running,
-        api,
-        sip,
-        admin,
-        number: number["id"].as_str().unwrap().to_owned(),
-        agents,
-        _dir: dir,
-    };
+    let number = number(&api, &admin, NUMBER).await;
+    let line = Line { _running: running, api, sip, admin, number, agents, _dir: dir };
     for agent in &line.agents {
         wait_until("the agent is available", || async {
             line.get(&format!("/v1/users/{agent}")).await["available"] == true
@@ -115,41 +93,12 @@ impl Line {
         let fields = settings.as_object_mut().unwrap();
         fields.entry("record_calls").or_insert(json!(false));
         fields.entry("assigned_user_ids").or_insert(json!(self.agents));
-        let (status, body) = call(
-            Method::PUT,
-            &format!("{}/v1/numbers/{}/settings", self.api, self.number),
-            &self.admin,
-            Some(settings),
-        )
-        .await;
-        assert_eq!(status, 200, "{body}");
+        put_settings(&self.api, &self.admin, &self.number, settings).await;
     }
 
     /// Uploads a tone as an audio message (16 kHz stereo, so normalisation is exercised).
     async fn audio(&self, name: &str, freq: f64, seconds: f64) -> String {
-        let frames = (16_000.0 * seconds) as usize;
-        let mut data = Vec::with_capacity(frames * 4);
-        for i in 0..frames {
-            let x =
-                ((2.0 * std::f64::consts::PI * freq * i as f64 / 16_000.0).sin() * 10_000.0) as i16;
-            data.extend_from_slice(&x.to_le_bytes());
-            data.extend_from_slice(&x.to_le_bytes());
-        }
-        let mut wav =
-            centralita_audio::WavHeader::pcm16(2, 16_000).bytes(data.len() as u32).to_vec();
-        wav.extend_from_slice(&data);
-        let answer: Value = reqwest::Client::new()
-            .post(format!("{}/v1/audio?name={name}", self.api))
-            .bearer_auth(&self.admin)
-            .header("Content-Type", "audio/wav")
-            .body(wav)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        answer["id"].as_str().unwrap().to_owned()
+        upload_audio(&self.api, &self.admin, name, pcm_tone_wav(freq, seconds, 16_000, 2)).await
     }
 
     /// The last call, once it has ended.
@@ -205,20 +154,6 @@ fn refused_caller(line: &Line, status: u16, media_port: u16) -> Vec<i16> {
     );
     assert_passed(&format!("the caller expecting {status}"), &run);
     capture.audio()
-}
-
-/// For each 20 ms frame, whether `freq` is in it: audible (RMS over about -40 dBm0) and most of
-/// the frame's power at that frequency (a pure tone's Goertzel energy is the frame's mean
-/// square times half its length).
-fn tone_frames(samples: &[i16], freq: f64) -> Vec<bool> {
-    samples
-        .chunks_exact(160)
-        .map(|frame| {
-            let mean_square =
-                frame.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>() / 160.0;
-            mean_square > 1.0e4 && energy(frame, 8000.0, freq) > 0.3 * mean_square * 80.0
-        })
-        .collect()
 }
 
 /// The lengths, in frames, of the runs of equal values: `[on, off, on, ...]` from the first on.
@@ -310,8 +245,7 @@ async fn message_offline_action_plays_the_whole_message_then_hangs_up() {
     );
     assert_passed("the caller (hung up on by the server)", &run);
     let heard = capture.audio();
-    let frames = tone_frames(&heard, 700.0);
-    let message_ms = frames.iter().filter(|&&on| on).count() * 20;
+    let message_ms = tone_ms(&heard, 700.0);
     assert!((1900..=2100).contains(&message_ms), "{message_ms} ms of the 2 s message heard");
     let call = line.ended_call().await;
     assert_eq!(events_of(&call, "offline_action")[0]["action"], "message");
@@ -323,13 +257,7 @@ async fn voicemail_greets_beeps_records_the_caller_and_notifies_the_assigned_use
     let line = line("26400-26499", 25084, &[("vera", 25070)]).await;
     let greeting = line.audio("greeting", 600.0, 1.0).await;
     // Vera is assigned but her switch is off: nobody online, so the offline action.
-    call(
-        Method::PUT,
-        &format!("{}/v1/users/{}/presence", line.api, line.agents[0]),
-        &line.admin,
-        Some(json!({"online": false})),
-    )
-    .await;
+    set_online(&line.api, &line.admin, &line.agents[0], false).await;
     line.settings(json!({"incoming": {"mode": "receive", "distribution": "simultaneous",
         "when_offline": {"action": "voicemail", "audio_id": greeting}}}))
         .await;
@@ -348,13 +276,7 @@ async fn voicemail_greets_beeps_records_the_caller_and_notifies_the_assigned_use
         .await
         .unwrap();
     let capture = Capture::start(16140);
-    let tone = g711_tone_wav(Codec::Pcmu, 1300.0, 10.0);
-    let run = sipp_with(
-        "caller_tone.xml",
-        &line.sip,
-        &["-s", NUMBER, "-i", "127.0.0.1", "-p", "25092", "-mp", "16140", "-d", "4000"],
-        &[("caller_tone.wav", &tone)],
-    );
+    let run = tone_caller(&line, 25092, 16140, 1300.0, 4000);
     assert_passed("the caller leaving a message", &run);
     let heard = capture.audio();
     // The greeting, then the 1 kHz beep, in that order.
@@ -418,13 +340,7 @@ async fn longest_idle_rings_the_idlest_agent_first_and_a_decline_moves_on() {
         &line.sip,
         &["-s", "bea", "-i", "127.0.0.1", "-p", "25072", "-mp", "16150"],
     );
-    let tone = g711_tone_wav(Codec::Pcmu, 1000.0, 5.0);
-    let caller = sipp_with(
-        "caller_tone.xml",
-        &line.sip,
-        &["-s", NUMBER, "-i", "127.0.0.1", "-p", "25093", "-mp", "16156", "-d", "1000"],
-        &[("caller_tone.wav", &tone)],
-    );
+    let caller = tone_caller(&line, 25093, 16156, 1000.0, 1000);
     assert_passed("the caller", &caller);
     assert_passed("Ana's phone", &ana_phone.finish());
     assert_passed("Bea's phone", &bea_phone.finish());
@@ -456,13 +372,7 @@ async fn random_tries_another_agent_when_the_first_does_not_answer_in_time() {
         &line.sip,
         &["-s", "dora", "-i", "127.0.0.1", "-p", "25074", "-mp", "16160"],
     );
-    let tone = g711_tone_wav(Codec::Pcmu, 1000.0, 5.0);
-    let caller = sipp_with(
-        "caller_tone.xml",
-        &line.sip,
-        &["-s", NUMBER, "-i", "127.0.0.1", "-p", "25094", "-mp", "16166", "-d", "1000"],
-        &[("caller_tone.wav", &tone)],
-    );
+    let caller = tone_caller(&line, 25094, 16166, 1000.0, 1000);
     assert_passed("the caller", &caller);
     assert_passed("Dora's phone", &dora_phone.finish());
     let call = line.ended_call().await;
@@ -478,6 +388,19 @@ async fn random_tries_another_agent_when_the_first_does_not_answer_in_time() {
     } else {
         assert_eq!(offered, [dora.as_str()], "{call}");
     }
+}
+
+/// A caller on the trunk (SIP port `port`, media port `media`) who streams a `freq` tone from
+/// the answer on, for `duration_ms`, then hangs up.
+fn tone_caller(line: &Line, port: u16, media: u16, freq: f64, duration_ms: u32) -> SippRun {
+    let tone = g711_tone_wav(Codec::Pcmu, freq, 10.0);
+    let (port, media, duration) = (port.to_string(), media.to_string(), duration_ms.to_string());
+    sipp_with(
+        "caller_tone.xml",
+        &line.sip,
+        &["-s", NUMBER, "-i", "127.0.0.1", "-p", &port, "-mp", &media, "-d", &duration],
+        &[("caller_tone.wav", &tone)],
+    )
 }
 
 fn millis(event: &Value) -> i64 {
@@ -512,24 +435,7 @@ async fn through_the_carrier(
         ],
     );
     let capture = Capture::start(media + 6);
-    let tone = g711_tone_wav(Codec::Pcmu, 1000.0, 5.0);
-    let run = sipp_with(
-        "caller_tone.xml",
-        &line.sip,
-        &[
-            "-s",
-            NUMBER,
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &caller.to_string(),
-            "-mp",
-            &(media + 6).to_string(),
-            "-d",
-            "2000",
-        ],
-        &[("caller_tone.wav", &tone)],
-    );
+    let run = tone_caller(line, caller, media + 6, 1000.0, 2000);
     assert_passed("the caller", &run);
     let carrier = carrier.finish();
     assert_passed("the carrier", &carrier);
@@ -664,17 +570,11 @@ async fn welcome_message_plays_before_the_agent_is_rung() {
         &["-s", "eva", "-i", "127.0.0.1", "-p", "25075", "-mp", "16190"],
     );
     let capture = Capture::start(16196);
-    let tone = g711_tone_wav(Codec::Pcmu, 1000.0, 5.0);
-    let caller = sipp_with(
-        "caller_tone.xml",
-        &line.sip,
-        &["-s", NUMBER, "-i", "127.0.0.1", "-p", "25097", "-mp", "16196", "-d", "1000"],
-        &[("caller_tone.wav", &tone)],
-    );
+    let caller = tone_caller(&line, 25097, 16196, 1000.0, 1000);
     assert_passed("the caller", &caller);
     assert_passed("Eva's phone", &phone.finish());
     let heard = capture.audio();
-    let welcome_ms = tone_frames(&heard, 600.0).iter().filter(|&&on| on).count() * 20;
+    let welcome_ms = tone_ms(&heard, 600.0);
     assert!((1400..=1600).contains(&welcome_ms), "{welcome_ms} ms of the welcome message");
     let call = line.ended_call().await;
     let played = events_of(&call, "welcome_played")[0];

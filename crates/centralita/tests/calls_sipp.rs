@@ -5,7 +5,10 @@
 mod common;
 
 use common::media::wait_until;
-use common::{Running, SippBackground, account, call, sipp, start};
+use common::{
+    Running, SippBackground, account, call, number, put_settings, set_online, sip_agent, sipp,
+    start,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -29,39 +32,13 @@ async fn setup(ports: &str, phone_port: u16) -> Setup {
     );
     let (api, sip) = (running.api(), running.sip());
     let admin = account(&api, OPERATOR).await;
-    let (_, user) = call(
-        Method::POST,
-        &format!("{api}/v1/users"),
-        &admin,
-        Some(json!({"name": "Ana", "email": "ana@acme.example", "role": "agent",
-            "password": "user password", "sip_username": "ana", "sip_password": "anasecret1"})),
-    )
-    .await;
-    let agent = user["id"].as_str().unwrap().to_owned();
-    call(
-        Method::PUT,
-        &format!("{api}/v1/users/{agent}/presence"),
-        &admin,
-        Some(json!({"online": true})),
-    )
-    .await;
-    let (_, number) = call(
-        Method::POST,
-        &format!("{api}/v1/numbers"),
-        &admin,
-        Some(json!({"e164": "+34910000001"})),
-    )
-    .await;
+    let agent = sip_agent(&api, &admin, "ana", "anasecret1").await;
+    set_online(&api, &admin, &agent, true).await;
+    let number = number(&api, &admin, "+34910000001").await;
     let settings = json!({"record_calls": false,
         "incoming": {"mode": "receive", "distribution": "simultaneous", "when_offline": {"action": "busy"}},
         "assigned_user_ids": [agent]});
-    call(
-        Method::PUT,
-        &format!("{api}/v1/numbers/{}/settings", number["id"].as_str().unwrap()),
-        &admin,
-        Some(settings),
-    )
-    .await;
+    put_settings(&api, &admin, &number, settings).await;
     let port = phone_port.to_string();
     let register = sipp(
         "register.xml",

@@ -113,6 +113,38 @@ pub(crate) struct Call {
 }
 
 impl Call {
+    /// A call that just arrived (or was just dialled), before any decision.
+    pub(crate) fn new(
+        seq: u64,
+        number: NumberSnapshot,
+        arrived_at: Millis,
+        ring_timeout_ms: i64,
+        max_wait_s: u32,
+        distribution: Distribution,
+    ) -> Self {
+        Self {
+            seq,
+            number,
+            arrived_at,
+            answered: false,
+            media_open: false,
+            collecting: false,
+            talk_since: None,
+            stage: Stage::Routing,
+            carry_reason: None,
+            menus_entered: 0,
+            ring_timeout_ms,
+            max_wait_s,
+            distribution,
+            hunt: Hunt::default(),
+            stage_timer: None,
+            max_wait_timer: None,
+            rest_timer: None,
+            outbound_user: None,
+            pending_star: false,
+        }
+    }
+
     /// Whether the call should be offered to an agent who becomes available.
     pub(crate) fn wants_agents(&self) -> bool {
         self.stage == Stage::Hunting

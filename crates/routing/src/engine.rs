@@ -14,7 +14,7 @@ use centralita_domain::{
     IvrId, Millis, OfflineAction, UserId,
 };
 
-use crate::call::{Call, Hunt, IvrState, Offer, Stage};
+use crate::call::{Call, IvrState, Offer, Stage};
 use crate::command::{Command, EndReason, ForwardKind, Tone, VOICEDROP_CODE};
 use crate::config::EngineConfig;
 use crate::input::{
@@ -248,27 +248,7 @@ impl Engine {
         };
         let ivr = number.settings.ivr_id;
         let to = number.e164.to_string();
-        let mut state = Call {
-            seq: self.next_seq,
-            number,
-            arrived_at: now,
-            answered: false,
-            media_open: false,
-            collecting: false,
-            talk_since: None,
-            stage: Stage::Routing,
-            carry_reason: None,
-            menus_entered: 0,
-            ring_timeout_ms: ms(ring_s),
-            max_wait_s,
-            distribution,
-            hunt: Hunt::default(),
-            stage_timer: None,
-            max_wait_timer: None,
-            rest_timer: None,
-            outbound_user: None,
-            pending_star: false,
-        };
+        let mut state = Call::new(self.next_seq, number, now, ms(ring_s), max_wait_s, distribution);
         self.next_seq += 1;
         self.out.event(call, &mut state, now, EventKind::Arrived { from, to }, None);
         self.calls.insert(call, state);
@@ -293,27 +273,15 @@ impl Engine {
             return;
         }
         let from = number.e164.to_string();
-        let mut state = Call {
-            seq: self.next_seq,
+        let mut state = Call::new(
+            self.next_seq,
             number,
-            arrived_at: now,
-            answered: false,
-            media_open: false,
-            collecting: false,
-            talk_since: None,
-            stage: Stage::Routing,
-            carry_reason: None,
-            menus_entered: 0,
-            ring_timeout_ms: ms(self.config.ring_timeout_s),
-            max_wait_s: self.config.max_wait_s,
-            distribution: Distribution::Random,
-            hunt: Hunt::default(),
-            stage_timer: None,
-            max_wait_timer: None,
-            rest_timer: None,
-            outbound_user: Some(user),
-            pending_star: false,
-        };
+            now,
+            ms(self.config.ring_timeout_s),
+            self.config.max_wait_s,
+            Distribution::Random,
+        );
+        state.outbound_user = Some(user);
         self.next_seq += 1;
         let arrived = EventKind::Arrived { from, to: to.to_string() };
         self.out.event(call, &mut state, now, arrived, Some("dialled by an agent".into()));

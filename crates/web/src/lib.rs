@@ -52,12 +52,9 @@ pub struct WebConfig {
     pub sip_realm: String,
     /// The host phones register to, shown with the SIP credentials.
     pub sip_domain: String,
-    /// `[routing] ring_timeout_s`, for the dry run.
-    pub default_ring_timeout_s: u32,
-    /// `[routing] max_wait_s`, for the dry run.
-    pub default_max_wait_s: u32,
-    /// `[billing] allowed_prefixes`, for the dry run.
-    pub allowed_prefixes: Vec<String>,
+    /// The routing engine's settings (`[routing]`, `[billing] allowed_prefixes`), for the
+    /// dry run.
+    pub routing: centralita_routing::EngineConfig,
     /// Mark cookies `Secure` (the UI is served over https, directly or behind a proxy).
     pub secure_cookies: bool,
     /// A session unused this long ends.
@@ -73,9 +70,7 @@ impl Default for WebConfig {
             max_audio_duration_ms: 10 * 60 * 1000,
             sip_realm: "centralita".into(),
             sip_domain: "127.0.0.1".into(),
-            default_ring_timeout_s: 30,
-            default_max_wait_s: 300,
-            allowed_prefixes: Vec::new(),
+            routing: centralita_routing::EngineConfig::default(),
             secure_cookies: false,
             // A working day of inactivity, and a week at most, then sign in again.
             session_idle_ms: 12 * 3600 * 1000,

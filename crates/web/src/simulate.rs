@@ -7,7 +7,6 @@
 
 use centralita_api::build_scenario;
 use centralita_domain::{AccountId, Millis, NumberId};
-use centralita_routing::EngineConfig;
 use centralita_routing::simulate::{Timeline, simulate};
 
 use crate::WebState;
@@ -19,12 +18,7 @@ pub(crate) async fn dry_run(
     number: NumberId,
     now: Millis,
 ) -> Result<Timeline, String> {
-    let config = EngineConfig {
-        ring_timeout_s: state.config().default_ring_timeout_s,
-        max_wait_s: state.config().default_max_wait_s,
-        allowed_prefixes: state.config().allowed_prefixes.clone(),
-        ..EngineConfig::default()
-    };
+    let config = state.config().routing.clone();
     let scenario = build_scenario(state.store(), state.live(), account, number, config)
         .await
         .map_err(|e| e.to_string())?;

@@ -270,7 +270,7 @@ pub(crate) async fn simulate_number(
     state.store().get_number(member.account, id, Viewer::Admin).await?;
     member.require_admin()?;
     let request: SimulateRequest = body.parse_or_default()?;
-    let config = state.config().engine_config();
+    let config = state.config().routing.clone();
     let mut scenario =
         build_scenario(state.store(), state.live(), member.account, id, config).await?;
     let known: HashSet<UserId> = scenario.agents.iter().map(|a| a.agent.user_id).collect();

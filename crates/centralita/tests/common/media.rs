@@ -64,6 +64,43 @@ pub fn g711_tone_wav(codec: Codec, freq: f64, seconds: f64) -> Vec<u8> {
     wav
 }
 
+/// A 16-bit PCM WAV of a sine tone at `rate`, with the same samples on every channel: an
+/// upload as a recording tool would make it.
+pub fn pcm_tone_wav(freq: f64, seconds: f64, rate: u32, channels: u16) -> Vec<u8> {
+    let frames = (f64::from(rate) * seconds) as usize;
+    let mut data = Vec::with_capacity(frames * 2 * usize::from(channels));
+    for i in 0..frames {
+        let x = ((2.0 * std::f64::consts::PI * freq * i as f64 / f64::from(rate)).sin() * 10_000.0)
+            as i16;
+        for _ in 0..channels {
+            data.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+    let mut wav =
+        centralita_audio::WavHeader::pcm16(channels, rate).bytes(data.len() as u32).to_vec();
+    wav.extend_from_slice(&data);
+    wav
+}
+
+/// For each 20 ms frame of 8 kHz audio, whether `freq` is in it: audible (RMS over about
+/// -40 dBm0) and most of the frame's power at that frequency (a pure tone's Goertzel energy is
+/// the frame's mean square times half its length).
+pub fn tone_frames(samples: &[i16], freq: f64) -> Vec<bool> {
+    samples
+        .chunks_exact(160)
+        .map(|frame| {
+            let mean_square =
+                frame.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>() / 160.0;
+            mean_square > 1.0e4 && energy(frame, 8000.0, freq) > 0.3 * mean_square * 80.0
+        })
+        .collect()
+}
+
+/// How many milliseconds of `freq` are in 8 kHz audio, counted in 20 ms frames.
+pub fn tone_ms(samples: &[i16], freq: f64) -> usize {
+    tone_frames(samples, freq).iter().filter(|&&on| on).count() * 20
+}
+
 /// Reads a 16-bit PCM WAV: (rate, channels, interleaved samples).
 pub fn read_wav(bytes: &[u8]) -> (u32, u16, Vec<i16>) {
     let (header, samples) = centralita_audio::parse_pcm16_wav(bytes).expect("a 16-bit PCM WAV");

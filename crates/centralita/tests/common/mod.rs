@@ -244,3 +244,61 @@ pub async fn call(
     let bytes = response.bytes().await.unwrap();
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
+
+/// Creates an agent "`name`@acme.example" whose SIP username is `name`; returns their id.
+pub async fn sip_agent(api: &str, admin: &str, name: &str, sip_password: &str) -> String {
+    let (status, user) = call(
+        reqwest::Method::POST,
+        &format!("{api}/v1/users"),
+        admin,
+        Some(json!({"name": name, "email": format!("{name}@acme.example"), "role": "agent",
+            "password": "user password", "sip_username": name, "sip_password": sip_password})),
+    )
+    .await;
+    assert_eq!(status, 201, "{user}");
+    user["id"].as_str().unwrap().to_owned()
+}
+
+/// Switches a user's presence.
+pub async fn set_online(api: &str, admin: &str, user: &str, online: bool) {
+    let path = format!("{api}/v1/users/{user}/presence");
+    let (status, body) =
+        call(reqwest::Method::PUT, &path, admin, Some(json!({"online": online}))).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Adds the number `e164` and returns its id.
+pub async fn number(api: &str, admin: &str, e164: &str) -> String {
+    let (status, number) = call(
+        reqwest::Method::POST,
+        &format!("{api}/v1/numbers"),
+        admin,
+        Some(json!({"e164": e164})),
+    )
+    .await;
+    assert_eq!(status, 201, "{number}");
+    number["id"].as_str().unwrap().to_owned()
+}
+
+/// Puts a number's whole settings document.
+pub async fn put_settings(api: &str, admin: &str, number: &str, settings: Value) {
+    let path = format!("{api}/v1/numbers/{number}/settings");
+    let (status, body) = call(reqwest::Method::PUT, &path, admin, Some(settings)).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Uploads `wav` as an audio message and returns its id.
+pub async fn upload_audio(api: &str, admin: &str, name: &str, wav: Vec<u8>) -> String {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{api}/v1/audio?name={name}"))
+        .bearer_auth(admin)
+        .header("Content-Type", "audio/wav")
+        .body(wav)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["id"].as_str().unwrap_or_else(|| panic!("upload refused: {answer}")).to_owned()
+}
