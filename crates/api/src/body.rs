@@ -155,3 +155,13 @@ impl QueryParams {
         self.0.get(name).map(String::as_str)
     }
 }
+
+/// For `#[serde(default, deserialize_with = "nullable")]` on an `Option<Option<T>>` field of a
+/// PATCH body: absent is `None` (leave it), `null` is `Some(None)` (clear it).
+pub(crate) fn nullable<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}

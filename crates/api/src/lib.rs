@@ -17,16 +17,16 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use centralita_domain::{AccountId, AudioId, CallId, Millis, UserId};
+use centralita_domain::{AccountId, AudioId, CallId, E164, Millis, NumberId, UserId};
 use centralita_store::Store;
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 pub use auth::{Member, Operator};
 pub use error::ApiError;
 pub use events::{Audience, EventHub, StreamEvent};
-pub use routes::build_scenario;
+pub use routes::{CallPlaced, build_scenario, click_to_call, outbound_policy};
 pub use secrets::{hash_password, new_token, sip_ha1, token_hash, verify_password};
 
 /// Limits and names the API needs from the server's configuration.
@@ -86,6 +86,24 @@ pub trait LiveState: Send + Sync + 'static {
     /// A user of `account` was created, changed (presence switch, SIP credentials, role) or
     /// deleted: the call layer re-reads them.
     fn user_changed(&self, _account: AccountId, _user: UserId) {}
+    /// The account's outbound policy changed: the call layer re-reads it.
+    fn account_changed(&self, _account: AccountId) {}
+    /// Click-to-call: ring the user's phones, then dial the lead when one answers. Answers
+    /// with the new call's id, or the refusal in words.
+    fn click_to_call(&self, request: ClickToCall) -> oneshot::Receiver<Result<CallId, String>>;
+}
+
+/// A click-to-call for the call layer, checked by the API (destination, caller ID).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClickToCall {
+    /// The user's account.
+    pub account: AccountId,
+    /// Who clicked: their phones ring first.
+    pub user: UserId,
+    /// The caller ID (one of the user's numbers).
+    pub number: NumberId,
+    /// The lead.
+    pub to: E164,
 }
 
 /// The live state of a server that runs no call layer (the API alone, as in tests of the
@@ -104,6 +122,12 @@ impl LiveState for NoCallLayer {
 
     fn voicedrop(&self, _call: CallId, _by: UserId, _audio: AudioId) -> Result<(), String> {
         Err("the call is not in progress on this server".into())
+    }
+
+    fn click_to_call(&self, _request: ClickToCall) -> oneshot::Receiver<Result<CallId, String>> {
+        let (tx, rx) = oneshot::channel();
+        let _ = tx.send(Err("calls cannot be placed: the call layer is not running".into()));
+        rx
     }
 }
 

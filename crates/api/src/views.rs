@@ -15,20 +15,37 @@ pub(crate) struct AccountView {
     pub(crate) id: AccountId,
     pub(crate) name: String,
     pub(crate) created_at: Millis,
+    /// ISO 3166-1 alpha-2: how its people dial national numbers.
+    #[schema(example = "ES")]
+    pub(crate) country: String,
+    /// Country prefixes its forwarded, transferred and outbound calls may reach (its own
+    /// country's calling code unless an admin set them).
+    pub(crate) allowed_prefixes: Vec<String>,
+    /// Its own limit on external legs at once, if it has one (else the server's).
+    pub(crate) max_outbound_legs: Option<u32>,
+    /// The caller ID of outbound calls for users who chose none.
+    pub(crate) default_number_id: Option<NumberId>,
 }
 
 impl From<Account> for AccountView {
     fn from(a: Account) -> Self {
-        Self { id: a.id, name: a.name, created_at: a.created_at }
+        Self {
+            allowed_prefixes: a.destinations(),
+            country: a.country.to_string(),
+            id: a.id,
+            name: a.name,
+            created_at: a.created_at,
+            max_outbound_legs: a.max_outbound_legs,
+            default_number_id: a.default_number_id,
+        }
     }
 }
 
 /// A new account, with its first admin and that admin's API token (shown only here).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct AccountCreated {
-    pub(crate) id: AccountId,
-    pub(crate) name: String,
-    pub(crate) created_at: Millis,
+    #[serde(flatten)]
+    pub(crate) account: AccountView,
     /// The first admin.
     pub(crate) admin_user_id: UserId,
     /// An API token of the first admin; store it now, it is never shown again.
@@ -62,6 +79,9 @@ pub(crate) struct UserView {
     /// When they last answered a call.
     pub(crate) last_answered_at: Option<Millis>,
     pub(crate) created_at: Millis,
+    /// The number their outbound calls show, if they chose one (else the account's default,
+    /// else their first assigned number).
+    pub(crate) default_number_id: Option<NumberId>,
 }
 
 impl UserView {
@@ -84,6 +104,7 @@ impl UserView {
             devices,
             last_answered_at: user.last_answered_at,
             created_at: user.created_at,
+            default_number_id: user.default_number_id,
         }
     }
 }

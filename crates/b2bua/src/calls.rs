@@ -26,6 +26,9 @@ use centralita_sip::{
 use crate::media::{LegId, MediaCommand, MediaEvent, MediaSource, RecordingKind};
 use crate::switch::{Output, Switch};
 
+mod click;
+pub use click::ClickToCallError;
+
 /// What the store says about one user, for the routing engine (devices come from the
 /// registrar).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,8 +52,9 @@ pub enum HistoryOp {
         call: CallId,
         /// Its account.
         account: AccountId,
-        /// The number called.
-        number_id: NumberId,
+        /// The number called, or shown as caller ID (`None`: an outbound attempt refused for
+        /// want of one).
+        number_id: Option<NumberId>,
         /// Caller.
         from: String,
         /// Called number.
@@ -92,6 +96,16 @@ pub(crate) enum LegRef {
     Caller(CallId),
     Agent(CallId, usize),
     Forward(CallId),
+    /// A phone of the agent who clicked to call, before one answers.
+    Dialing(CallId, usize),
+}
+
+impl LegRef {
+    fn call(self) -> CallId {
+        match self {
+            Self::Caller(c) | Self::Agent(c, _) | Self::Forward(c) | Self::Dialing(c, _) => c,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +176,23 @@ pub(crate) struct Call {
     forward_to: Option<E164>,
     cost: Option<Cost>,
     voicemail_left: bool,
+    /// The agent who placed an outbound call: busy until it ends or they send a voicedrop.
+    owner: Option<UserId>,
+}
+
+/// A click-to-call while the agent's own phones ring: the call proper (the lead's leg) starts
+/// when one of them answers.
+#[derive(Debug)]
+pub(crate) struct Dialing {
+    account: AccountId,
+    user: UserId,
+    number: NumberSnapshot,
+    to: E164,
+    legs: Vec<OutLeg>,
+    /// Our INVITE, kept as the caller leg's request once a phone answers.
+    request: Option<Request>,
+    started: Millis,
+    deadline: Millis,
 }
 
 /// Who placed a call.
@@ -172,12 +203,15 @@ pub(crate) enum Origin {
         /// The caller's number, from the INVITE's From.
         from: String,
     },
-    /// An agent's device dialling out, with one of the agent's numbers as caller ID.
+    /// An agent dialling out (from a phone, or by click-to-call once their phone answered),
+    /// with one of the agent's numbers as caller ID.
     Device {
         /// The agent.
         user: UserId,
         /// The lead.
         to: E164,
+        /// How, for the history.
+        how: &'static str,
     },
 }
 
@@ -185,7 +219,9 @@ pub(crate) enum Origin {
 fn admit(engine: &mut Engine, wall: Millis, call: CallId, number: NumberSnapshot, origin: Origin) {
     match origin {
         Origin::Trunk { from } => engine.handle_call(wall, call, number, from),
-        Origin::Device { user, to } => engine.handle_outbound(wall, call, number, user, to),
+        Origin::Device { user, to, how } => {
+            engine.handle_outbound(wall, call, number, user, to, how);
+        }
     }
 }
 
@@ -206,6 +242,8 @@ pub(crate) struct Calls {
     pub(crate) transactions: HashMap<TransactionKey, LegRef>,
     pub(crate) dialogs: HashMap<DialogId, LegRef>,
     pub(crate) legs: HashMap<LegId, LegRef>,
+    /// Click-to-calls whose agent has not answered yet.
+    pub(crate) dialing: HashMap<CallId, Dialing>,
     /// Users ringing or talking, per call (for "available").
     pub(crate) engaged: HashMap<UserId, HashSet<CallId>>,
     /// Which account each known user belongs to (for device changes).
@@ -275,7 +313,7 @@ impl Switch {
             Origin::Trunk { from } => {
                 (from.clone(), number.e164.to_string(), Direction::Inbound, None, None)
             }
-            Origin::Device { user, to } => (
+            Origin::Device { user, to, .. } => (
                 number.e164.to_string(),
                 to.to_string(),
                 Direction::Outbound,
@@ -292,7 +330,7 @@ impl Switch {
         self.push(Output::History(HistoryOp::Started {
             call,
             account,
-            number_id: number.number_id,
+            number_id: Some(number.number_id),
             from: from.clone(),
             to,
             at: self.wall(now),
@@ -302,38 +340,37 @@ impl Switch {
         }));
         self.calls.transactions.insert(key, LegRef::Caller(call));
         self.calls.legs.insert(leg, LegRef::Caller(call));
-        self.calls.calls.insert(
-            call,
-            Call {
-                account,
-                from: from.clone(),
-                caller: CallerLeg {
-                    invite: key,
-                    request,
-                    dialog: None,
-                    media: leg,
-                    port,
-                    local,
-                    answer,
-                    negotiated,
-                    media_started: false,
-                    early: false,
-                    answered: false,
-                    final_sent: false,
-                    gone: false,
-                },
-                agents: Vec::new(),
-                forward: None,
-                connected: None,
-                voicemail: Voicemail::None,
-                collecting: false,
-                answered: None,
-                forwarded: false,
-                forward_to,
-                cost: None,
-                voicemail_left: false,
-            },
-        );
+        let caller = CallerLeg {
+            invite: key,
+            request,
+            dialog: None,
+            media: leg,
+            port,
+            local,
+            answer,
+            negotiated,
+            media_started: false,
+            early: false,
+            answered: false,
+            final_sent: false,
+            gone: false,
+        };
+        self.calls.calls.insert(call, Call::new(account, from, caller, forward_to, user_id));
+        if let Some(user) = user_id {
+            self.engage(user, call);
+        }
+        self.hand_over(now, account, call, number, origin);
+    }
+
+    /// Gives a call to its account's engine, reading the account's users first if needed.
+    fn hand_over(
+        &mut self,
+        now: Instant,
+        account: AccountId,
+        call: CallId,
+        number: NumberSnapshot,
+        origin: Origin,
+    ) {
         let wall = self.wall(now);
         match self.calls.accounts.get_mut(&account) {
             Some(AccountRouting::Ready { engine, .. }) => {
@@ -357,6 +394,7 @@ impl Switch {
         now: Instant,
         account: AccountId,
         agents: Vec<AgentInfo>,
+        policy: &centralita_routing::OutboundPolicy,
     ) {
         let waiting = match self.calls.accounts.remove(&account) {
             Some(AccountRouting::Loading(waiting)) => waiting,
@@ -367,7 +405,7 @@ impl Switch {
             None => Vec::new(),
         };
         let wall = self.wall(now);
-        let mut engine = Box::new(Engine::new(self.config.routing.clone()));
+        let mut engine = Box::new(Engine::new(self.config.routing.clone().with_policy(policy)));
         let mut known = HashMap::new();
         for info in agents {
             self.calls.user_accounts.insert(info.user_id, account);
@@ -419,6 +457,17 @@ impl Switch {
             }
         }
         self.pump(now, account);
+    }
+
+    /// An account's outbound policy changed: its engine applies it to the calls to come.
+    pub fn handle_account_changed(
+        &mut self,
+        account: AccountId,
+        policy: &centralita_routing::OutboundPolicy,
+    ) {
+        if let Some(engine) = self.engine(account) {
+            engine.set_policy(policy);
+        }
     }
 
     /// A user's devices changed: tell their account's engine.
@@ -632,8 +681,12 @@ impl Switch {
     /// Plays `audio` to the external leg instead of the bridge and hangs up the caller leg
     /// (the agent's phone) at once.
     fn voicedrop(&mut self, now: Instant, call: CallId, audio: centralita_domain::AudioId) {
-        let Some(c) = self.calls.calls.get(&call) else { return };
+        let Some(c) = self.calls.calls.get_mut(&call) else { return };
         let account = c.account;
+        if let Some(user) = c.owner.take() {
+            self.disengage(user, call);
+        }
+        let Some(c) = self.calls.calls.get(&call) else { return };
         if let Some(leg) = c.forward.as_ref().map(|l| l.media) {
             let source = MediaSource::Audio { account, audio };
             self.push(Output::Media(MediaCommand::SetSource { leg, source }));
@@ -795,14 +848,42 @@ impl Switch {
         target: Uri,
         peer: Peer,
     ) -> Option<usize> {
+        let from = self.calls.calls.get(&call)?.from.clone();
+        let (out, _) = self.place_leg(now, call, &from, user, device, target, peer)?;
+        let (invite, leg) = (out.invite, out.media);
+        let c = self.calls.calls.get_mut(&call)?;
+        let (index, reference) = if user.is_some() {
+            c.agents.push(out);
+            (c.agents.len() - 1, LegRef::Agent(call, c.agents.len() - 1))
+        } else {
+            c.forward = Some(out);
+            (0, LegRef::Forward(call))
+        };
+        self.calls.transactions.insert(invite, reference);
+        self.calls.legs.insert(leg, reference);
+        Some(index)
+    }
+
+    /// Sends an INVITE from `from` with our offer to `target` and opens its media leg; the
+    /// caller files the leg. Returns it with the INVITE sent.
+    #[allow(clippy::too_many_arguments)]
+    fn place_leg(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        from: &str,
+        user: Option<UserId>,
+        device: String,
+        target: Uri,
+        peer: Peer,
+    ) -> Option<(OutLeg, Request)> {
         let port = self.ports.take()?;
         let leg = self.new_leg();
         let local = LocalMedia::new(self.config.media_address, port, self.session_id(leg));
         let offer = centralita_sdp::offer(&local, &OfferPrefs::default());
-        let c = self.calls.calls.get(&call)?;
         let mut request = Request::new(Method::Invite, target.clone());
-        let caller_name = c.from.replace('"', "");
-        let from_uri = format!("sip:{}@{}", sip_user_part(&c.from), self.config.sip_host);
+        let caller_name = from.replace('"', "");
+        let from_uri = format!("sip:{}@{}", sip_user_part(from), self.config.sip_host);
         request.headers.push(
             HeaderName::FROM,
             format!("\"{caller_name}\" <{from_uri}>;tag={}", self.endpoint.new_tag()),
@@ -814,6 +895,7 @@ impl Switch {
         request.headers.push(HeaderName::CONTACT, self.contact());
         request.headers.push(HeaderName::ALLOW, crate::switch::ALLOW);
         request.set_body("application/sdp", offer.to_string().into_bytes());
+        let sent = request.clone();
         let Ok(invite) = self.endpoint.send_request(now, request, peer) else {
             self.ports.give_back(port);
             return None;
@@ -837,17 +919,7 @@ impl Switch {
             state: OutState::Trying,
             status: 0,
         };
-        let c = self.calls.calls.get_mut(&call)?;
-        let (index, reference) = if user.is_some() {
-            c.agents.push(out);
-            (c.agents.len() - 1, LegRef::Agent(call, c.agents.len() - 1))
-        } else {
-            c.forward = Some(out);
-            (0, LegRef::Forward(call))
-        };
-        self.calls.transactions.insert(invite, reference);
-        self.calls.legs.insert(leg, reference);
-        Some(index)
+        Some((out, sent))
     }
 
     /// Cancels (or hangs up) the legs of `user` in `call`, except the one at `keep`.
@@ -906,6 +978,7 @@ impl Switch {
         match reference {
             LegRef::Agent(call, i) => self.calls.calls.get_mut(&call)?.agents.get_mut(i),
             LegRef::Forward(call) => self.calls.calls.get_mut(&call)?.forward.as_mut(),
+            LegRef::Dialing(call, i) => self.calls.dialing.get_mut(&call)?.legs.get_mut(i),
             LegRef::Caller(_) => None,
         }
     }
@@ -971,7 +1044,7 @@ impl Switch {
         dialog: Option<DialogId>,
     ) -> bool {
         let Some(&reference) = self.calls.transactions.get(&key) else { return false };
-        let (LegRef::Agent(call, _) | LegRef::Forward(call) | LegRef::Caller(call)) = reference;
+        let call = reference.call();
         let Some(leg) = self.out_leg_mut(reference) else { return true };
         if leg.invite != key {
             // A re-INVITE we sent on this leg: its answer changes nothing we track.
@@ -984,7 +1057,7 @@ impl Switch {
             101..=199 => {
                 if state == OutState::Trying {
                     leg.state = OutState::Ringing;
-                    if let Some(user) = user {
+                    if let (Some(user), LegRef::Agent(..)) = (user, reference) {
                         let first = self
                             .calls
                             .calls
@@ -1032,6 +1105,10 @@ impl Switch {
                     self.calls.dialogs.insert(d, reference);
                 }
                 self.push(Output::Media(MediaCommand::Negotiated { leg: media, negotiated }));
+                if let LegRef::Dialing(call, index) = reference {
+                    self.dialing_answered(now, call, index, negotiated, dialog);
+                    return true;
+                }
                 match user {
                     Some(user) => {
                         let device = self
@@ -1107,6 +1184,7 @@ impl Switch {
                     e.handle_forward(w, call, ForwardOutcome::Failed { status });
                 });
             }
+            (LegRef::Dialing(..), _) => self.dialing_failed(now, call),
             _ => {}
         }
     }
@@ -1169,7 +1247,7 @@ impl Switch {
                     self.caller_left(now, call);
                 }
             }
-            LegRef::Agent(call, _) | LegRef::Forward(call) => {
+            LegRef::Agent(call, _) | LegRef::Forward(call) | LegRef::Dialing(call, _) => {
                 let connected =
                     self.calls.calls.get(&call).is_some_and(|c| c.connected == Some(reference));
                 let (media, port) = match self.out_leg_mut(reference) {
@@ -1234,9 +1312,7 @@ impl Switch {
         request: &Request,
         reference: LegRef,
     ) {
-        let call = match reference {
-            LegRef::Caller(c) | LegRef::Agent(c, _) | LegRef::Forward(c) => c,
-        };
+        let call = reference.call();
         let offer = if request.body.is_empty() {
             None
         } else {
@@ -1310,9 +1386,7 @@ impl Switch {
         reference: LegRef,
         direction: centralita_sdp::Direction,
     ) {
-        let call = match reference {
-            LegRef::Caller(c) | LegRef::Agent(c, _) | LegRef::Forward(c) => c,
-        };
+        let call = reference.call();
         let (dialog, sdp) = match reference {
             LegRef::Caller(_) => {
                 let Some(c) = self.calls.calls.get_mut(&call) else { return };
@@ -1370,7 +1444,7 @@ impl Switch {
                 return;
             }
             // Agents' legs report nothing the routing needs.
-            LegRef::Agent(..) => return,
+            LegRef::Agent(..) | LegRef::Dialing(..) => return,
         };
         match event {
             MediaEvent::Digit(digit) => self.caller_digit(now, call, digit),
@@ -1431,12 +1505,12 @@ impl Switch {
         }
         self.hang_up_caller(now, call);
         let Some(c) = self.calls.calls.remove(&call) else { return };
-        let users: Vec<UserId> = c.agents.iter().filter_map(|l| l.user).collect();
+        let users: Vec<UserId> = c.agents.iter().filter_map(|l| l.user).chain(c.owner).collect();
         for user in users {
             self.disengage(user, call);
         }
-        self.calls.transactions.retain(|_, r| !matches!(r, LegRef::Caller(id) | LegRef::Agent(id, _) | LegRef::Forward(id) if *id == call));
-        self.calls.dialogs.retain(|_, r| !matches!(r, LegRef::Caller(id) | LegRef::Agent(id, _) | LegRef::Forward(id) if *id == call));
+        self.calls.transactions.retain(|_, r| r.call() != call);
+        self.calls.dialogs.retain(|_, r| r.call() != call);
         self.release_leg(c.caller.media, c.caller.port);
         self.push(Output::Media(MediaCommand::EndCall { call }));
         let status = if c.voicemail_left {
@@ -1467,11 +1541,13 @@ impl Switch {
                 AccountRouting::Ready { engine, .. } => engine.poll_timeout(),
                 AccountRouting::Loading(_) => None,
             })
+            .chain(self.calls.dialing.values().map(|d| d.deadline))
             .min()
     }
 
     /// Fires the routing engines' timers that are due.
     pub(crate) fn routing_timeouts(&mut self, now: Instant) {
+        self.dialing_timeouts(now);
         let wall = self.wall(now);
         let due: Vec<AccountId> = self
             .calls

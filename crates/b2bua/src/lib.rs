@@ -12,7 +12,7 @@ mod ports;
 mod registrar;
 mod switch;
 
-pub use calls::{AgentInfo, HistoryOp};
+pub use calls::{AgentInfo, ClickToCallError, HistoryOp};
 pub use media::{LegId, MediaCommand, MediaEvent, MediaSource, RecordingKind};
 pub use ports::PortPool;
 pub use registrar::{Binding, RegisterOutcome, RegisterRefusal, Registrar, RegistrarConfig};

@@ -12,8 +12,8 @@ use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use centralita_domain::{AccountId, E164, Millis, NumberId, RateTable, UserId};
-use centralita_routing::{EngineConfig, NumberSnapshot};
+use centralita_domain::{AccountId, Country, E164, Millis, NumberId, RateTable, UserId};
+use centralita_routing::{EngineConfig, NumberSnapshot, OutboundPolicy};
 use centralita_sip::digest::{Algorithm, Credentials, DigestServer, NonceCounts, Verdict};
 use centralita_sip::{
     Config as EndpointConfig, Endpoint, Event, HeaderName, Message, Method, Peer, Request,
@@ -122,7 +122,8 @@ pub enum Lookup {
     Number(E164),
     /// Every user of an account, for its routing engine.
     Agents(AccountId),
-    /// The number an agent's outbound calls show as caller ID (one assigned to them).
+    /// The number an agent's outbound calls show as caller ID (one assigned to them: their
+    /// default, else the account's, else the first), and how their account dials.
     CallerId(AccountId, UserId),
 }
 
@@ -133,8 +134,11 @@ pub enum LookupResult {
     User(Option<UserCredentials>),
     /// The number, if some account has it.
     Number(Option<NumberInfo>),
-    /// The account's users.
-    Agents(Vec<AgentInfo>),
+    /// The account's users, and its outbound policy.
+    Agents(Vec<AgentInfo>, OutboundPolicy),
+    /// An agent's caller ID (`None`: no number is assigned to them) and their account's
+    /// country.
+    Outbound(Option<NumberInfo>, Country),
     /// The store failed: answer 500 and let the peer retry.
     Failed,
 }
@@ -187,8 +191,9 @@ enum Step {
     Authenticate(Credentials),
     /// An INVITE from a trunk waits for its number.
     Route,
-    /// An authenticated device's INVITE to `to` waits for the agent's caller ID.
-    Outbound { account: AccountId, user: UserId, to: E164 },
+    /// An authenticated device's INVITE to what was `dialled` waits for the agent's caller ID
+    /// and country.
+    Outbound { account: AccountId, user: UserId, dialled: String },
 }
 
 /// The server side of centralita's SIP.
@@ -211,7 +216,7 @@ pub struct Switch {
     epoch: (Instant, Millis),
     /// The next registrar sweep for lapsed bindings.
     next_sweep: Instant,
-    draining: bool,
+    pub(crate) draining: bool,
 }
 
 /// Methods we answer; the rest get 405 with this list.
@@ -338,7 +343,9 @@ impl Switch {
     pub fn handle_lookup(&mut self, now: Instant, id: u64, result: LookupResult) {
         if let Some(account) = self.pending_agents.remove(&id) {
             match result {
-                LookupResult::Agents(agents) => self.agents_loaded(now, account, agents),
+                LookupResult::Agents(agents, policy) => {
+                    self.agents_loaded(now, account, agents, &policy);
+                }
                 // The users could not be read: the waiting calls get what the engine would
                 // give with nobody online is not knowable; refuse them cleanly instead.
                 _ => self.agents_failed(now, account),
@@ -366,8 +373,11 @@ impl Switch {
                 self.authenticated(now, parked, &credentials, user.as_ref());
             }
             (Step::Route, LookupResult::Number(number)) => self.route(now, parked, number),
-            (Step::Outbound { account, user, to }, LookupResult::Number(number)) => {
-                self.dial_out(now, parked, account, user, to, number);
+            (
+                Step::Outbound { account, user, dialled },
+                LookupResult::Outbound(number, country),
+            ) => {
+                self.dial_out(now, parked, (account, user), &dialled, number, country);
             }
             (_, other) => {
                 // A lookup answered with the wrong kind: the driver's bug, not the caller's.
@@ -561,15 +571,15 @@ impl Switch {
             self.bind(now, key, &request, peer, user);
         } else {
             // An agent's device placing a call to a lead.
-            let Some(to) = called_number(&request.uri) else {
+            let Some(dialled) = dialled(&request.uri) else {
                 let mut response = Response::for_request(&request, 484, "Address Incomplete");
                 response.headers.push(
                     HeaderName::WARNING,
-                    "399 centralita \"dial the number in international format, e.g. +34600111222\"",
+                    "399 centralita \"dial a phone number, e.g. +34600111222\"",
                 );
                 return self.respond(now, key, response);
             };
-            let step = Step::Outbound { account: user.account_id, user: user.user_id, to };
+            let step = Step::Outbound { account: user.account_id, user: user.user_id, dialled };
             self.lookup(
                 Lookup::CallerId(user.account_id, user.user_id),
                 Some(Parked { key, request, peer, step }),
@@ -670,18 +680,28 @@ impl Switch {
         &mut self,
         now: Instant,
         parked: Parked,
-        account: AccountId,
-        user: UserId,
-        to: E164,
+        (account, user): (AccountId, UserId),
+        dialled: &str,
         number: Option<NumberInfo>,
+        country: Country,
     ) {
         let Parked { key, request, .. } = parked;
+        let to = match country.normalize(dialled) {
+            Ok(to) => to,
+            Err(refusal) => {
+                let mut response = Response::for_request(&request, 484, "Address Incomplete");
+                let text = refusal.to_string().replace('"', "'");
+                response.headers.push(HeaderName::WARNING, format!("399 centralita \"{text}\""));
+                return self.respond(now, key, response);
+            }
+        };
         let Some(number) = number.filter(|n| n.account_id == account) else {
             let mut response = Response::for_request(&request, 403, "Forbidden");
             response.headers.push(
                 HeaderName::WARNING,
                 "399 centralita \"no number is assigned to you to call from\"",
             );
+            self.record_refused(now, account, user, &to, centralita_routing::EndReason::NoCallerId);
             return self.respond(now, key, response);
         };
         if self.draining {
@@ -689,7 +709,7 @@ impl Switch {
             response.headers.push(HeaderName::RETRY_AFTER, "60");
             return self.respond(now, key, response);
         }
-        let origin = crate::calls::Origin::Device { user, to };
+        let origin = crate::calls::Origin::Device { user, to, how: "dialled on the agent's phone" };
         self.start_call(now, key, request, number.snapshot, account, origin);
     }
 
@@ -705,6 +725,15 @@ impl Switch {
         }
         let origin = crate::calls::Origin::Trunk { from: crate::calls::caller_of(&request) };
         self.start_call(now, key, request, number.snapshot, number.account_id, origin);
+    }
+}
+
+/// What a device dialled: the Request-URI user part (or tel: number), as written.
+fn dialled(uri: &Uri) -> Option<String> {
+    match uri {
+        Uri::Sip(sip) => sip.user_unescaped(),
+        Uri::Tel(tel) => Some(tel.number().to_owned()),
+        Uri::Other(_) => None,
     }
 }
 

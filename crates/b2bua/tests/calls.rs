@@ -8,14 +8,15 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use centralita_b2bua::{
-    AgentInfo, HistoryOp, Lookup, LookupResult, MediaCommand, MediaEvent, MediaSource, NumberInfo,
-    Output, RegistrarConfig, Switch, SwitchConfig, Trunk, UserCredentials,
+    AgentInfo, ClickToCallError, HistoryOp, Lookup, LookupResult, MediaCommand, MediaEvent,
+    MediaSource, NumberInfo, OutboundTrunk, Output, RegistrarConfig, Switch, SwitchConfig, Trunk,
+    UserCredentials,
 };
 use centralita_domain::{
-    AccountId, CallStatus, Distribution, E164, EventKind, Incoming, Millis, NumberId,
-    NumberSettings, OfflineAction, UserId,
+    AccountId, CallStatus, Country, Direction, Distribution, E164, EventKind, Incoming, Millis,
+    NumberId, NumberSettings, OfflineAction, UserId,
 };
-use centralita_routing::{EngineConfig, NumberSnapshot};
+use centralita_routing::{EngineConfig, NumberSnapshot, OutboundPolicy};
 use centralita_sip::digest::{Algorithm, Challenge, Credentials};
 use centralita_sip::{
     Config, Endpoint, Event, HeaderName, Message, Method, Peer, Request, Response, TransactionKey,
@@ -63,6 +64,7 @@ struct World {
     parties: HashMap<SocketAddr, Party>,
     settings: NumberSettings,
     agents: Vec<AgentInfo>,
+    policy: OutboundPolicy,
     media: Vec<MediaCommand>,
     history: Vec<HistoryOp>,
     wire: Vec<String>,
@@ -90,7 +92,11 @@ impl World {
             media_bind: "192.0.2.1".parse().unwrap(),
             rtp_ports: (30000, 30100),
             routing: EngineConfig { ring_timeout_s: 20, ..EngineConfig::default() },
-            outbound: None,
+            outbound: Some(OutboundTrunk {
+                uri: Uri::parse(&format!("sip:{CARRIER}")).unwrap(),
+                address: addr(CARRIER),
+                transport: centralita_sip::Transport::Udp,
+            }),
             rates: centralita_domain::RateTable::default(),
         };
         let mut world = World {
@@ -99,6 +105,7 @@ impl World {
             parties: HashMap::new(),
             settings,
             agents,
+            policy: OutboundPolicy { allowed_prefixes: vec!["34".into()], max_outbound_legs: None },
             media: Vec::new(),
             history: Vec::new(),
             wire: Vec::new(),
@@ -148,10 +155,11 @@ impl World {
                 }))
             }
             Lookup::Number(e164) => LookupResult::Number(Some(self.number(e164.clone()))),
-            Lookup::CallerId(..) => {
-                LookupResult::Number(Some(self.number("+34910000001".parse().unwrap())))
-            }
-            Lookup::Agents(_) => LookupResult::Agents(self.agents.clone()),
+            Lookup::CallerId(..) => LookupResult::Outbound(
+                Some(self.number("+34910000001".parse().unwrap())),
+                Country::parse("ES").unwrap(),
+            ),
+            Lookup::Agents(_) => LookupResult::Agents(self.agents.clone(), self.policy.clone()),
         }
     }
 
@@ -566,4 +574,128 @@ fn voicemail_records_until_the_caller_hangs_up_and_keeps_it() {
     w.settle();
     assert_eq!(w.ended(), Some(CallStatus::Voicemail));
     assert_eq!(w.switch.call_count(), 0);
+}
+
+const LEAD: &str = "+34600000042";
+
+/// Agent 1 (one phone) clicks to call the lead.
+fn click(w: &mut World) -> Result<centralita_domain::CallId, ClickToCallError> {
+    let number = w.number("+34910000001".parse().unwrap()).snapshot;
+    let result = w.switch.click_to_call(w.now, account(), user(1), number, LEAD.parse().unwrap());
+    w.settle();
+    result
+}
+
+#[test]
+fn click_to_call_rings_the_agent_then_dials_the_lead_with_the_number_as_caller_id() {
+    let phone = "198.51.100.7:5062";
+    let mut w = World::new(settings(OfflineAction::Busy, vec![user(1)]), vec![online(1)]);
+    w.register(1, phone);
+    let call = click(&mut w).unwrap();
+    assert!(w.switch.is_engaged(user(1)), "the agent is busy while their phone rings");
+    let (key, invite) = w.incoming_invite(phone).expect("the agent's phone rings first");
+    assert!(invite.headers.get(&HeaderName::FROM).unwrap().contains(LEAD), "shows the lead");
+    assert!(w.incoming_invite(CARRIER).is_none(), "the lead is not dialled before the agent");
+    w.phone_responds(phone, key, &invite, 200, Some(41000));
+    let (lead_key, lead_invite) = w.incoming_invite(CARRIER).expect("then the lead is dialled");
+    assert_eq!(lead_invite.uri.to_string(), format!("sip:{LEAD}@{CARRIER}"));
+    assert!(lead_invite.headers.get(&HeaderName::FROM).unwrap().contains("+34910000001"));
+    // The agent hears ringback while the lead's phone rings.
+    assert!(
+        w.media
+            .iter()
+            .any(|c| matches!(c, MediaCommand::SetSource { source: MediaSource::Ringback, .. }))
+    );
+    w.phone_responds(CARRIER, lead_key, &lead_invite, 200, Some(43000));
+    assert!(w.media.iter().any(|c| matches!(c, MediaCommand::Bridge { .. })), "{:#?}", w.media);
+    match &w.history[0] {
+        HistoryOp::Started { call: id, direction, user_id, from, to, .. } => {
+            assert_eq!((*id, *direction, *user_id), (call, Direction::Outbound, Some(user(1))));
+            assert_eq!((from.as_str(), to.as_str()), ("+34910000001", LEAD));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(w.events(), ["arrived", "answered"]);
+    assert!(
+        w.media.iter().any(|c| matches!(c, MediaCommand::Record { right: Some(_), .. })),
+        "the number records: both legs are"
+    );
+    // The lead hangs up: the agent's phone gets its BYE, and the agent is free.
+    let dialog = w.parties[&addr(CARRIER)]
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::Ack { dialog, .. } => Some(*dialog),
+            _ => None,
+        })
+        .expect("the switch ACKed the lead's 200");
+    let now = w.now;
+    w.parties.get_mut(&addr(CARRIER)).unwrap().ep.bye(now, dialog).unwrap();
+    w.settle();
+    assert!(w.wire.iter().any(|l| l == &format!("switch->{phone} BYE")), "{:#?}", w.wire);
+    assert_eq!(w.ended(), Some(CallStatus::Answered));
+    assert!(!w.switch.is_engaged(user(1)));
+    assert_eq!(w.switch.call_count(), 0);
+}
+
+#[test]
+fn click_to_call_the_agent_does_not_answer_ends_missed_without_dialling_the_lead() {
+    let phone = "198.51.100.7:5062";
+    let mut w = World::new(settings(OfflineAction::Busy, vec![user(1)]), vec![online(1)]);
+    w.register(1, phone);
+    click(&mut w).unwrap();
+    let (key, invite) = w.incoming_invite(phone).unwrap();
+    w.phone_responds(phone, key, &invite, 180, None);
+    w.advance(Duration::from_secs(21));
+    assert!(w.wire.iter().any(|l| l == &format!("switch->{phone} CANCEL")), "{:#?}", w.wire);
+    assert!(w.incoming_invite(CARRIER).is_none());
+    assert_eq!(w.ended(), Some(CallStatus::Missed));
+    let reason = w.history.iter().find_map(|op| match op {
+        HistoryOp::Event { event, .. } => event.reason.clone(),
+        _ => None,
+    });
+    assert_eq!(reason.as_deref(), Some("no_answer"));
+    assert!(!w.switch.is_engaged(user(1)));
+}
+
+#[test]
+fn click_to_call_declined_on_the_phone_ends_rejected() {
+    let phone = "198.51.100.7:5062";
+    let mut w = World::new(settings(OfflineAction::Busy, vec![user(1)]), vec![online(1)]);
+    w.register(1, phone);
+    click(&mut w).unwrap();
+    let (key, invite) = w.incoming_invite(phone).unwrap();
+    w.phone_responds(phone, key, &invite, 603, None);
+    assert_eq!(w.ended(), Some(CallStatus::Missed));
+    assert!(w.history.iter().any(|op| matches!(
+        op,
+        HistoryOp::Event { event, .. } if event.reason.as_deref() == Some("rejected")
+    )));
+    assert!(w.incoming_invite(CARRIER).is_none());
+}
+
+#[test]
+fn click_to_call_without_a_phone_or_while_busy_is_refused_and_writes_nothing() {
+    let mut w = World::new(settings(OfflineAction::Busy, vec![user(1)]), vec![online(1)]);
+    assert_eq!(click(&mut w), Err(ClickToCallError::NoDevice));
+    assert!(w.history.is_empty());
+    w.register(1, "198.51.100.7:5062");
+    click(&mut w).unwrap();
+    assert_eq!(click(&mut w), Err(ClickToCallError::Busy));
+}
+
+#[test]
+fn the_account_policy_refuses_a_forward_outside_its_prefixes() {
+    let mut settings = settings(OfflineAction::Busy, vec![]);
+    settings.incoming = Incoming::Forward { forward_to: "+442079460018".parse().unwrap() };
+    let mut w = World::new(settings, vec![]);
+    w.call();
+    assert!(w.has_response(CARRIER, 403));
+    assert!(w.incoming_invite(CARRIER).is_none());
+    // The admin widens the account's prefixes: the next call is forwarded.
+    w.policy.allowed_prefixes.push("44".into());
+    let policy = w.policy.clone();
+    w.switch.handle_account_changed(account(), &policy);
+    w.call();
+    assert!(w.incoming_invite(CARRIER).is_some(), "{:#?}", w.wire);
 }

@@ -151,8 +151,13 @@ fn known_ana(lookup: &Lookup) -> LookupResult {
         Lookup::User(name) if name == "ana" => LookupResult::User(Some(ana())),
         Lookup::User(_) => LookupResult::User(None),
         // Ana has no number assigned: she may not call out.
-        Lookup::Number(_) | Lookup::CallerId(..) => LookupResult::Number(None),
-        Lookup::Agents(_) => LookupResult::Agents(Vec::new()),
+        Lookup::Number(_) => LookupResult::Number(None),
+        Lookup::CallerId(..) => {
+            LookupResult::Outbound(None, centralita_domain::Country::parse("ES").unwrap())
+        }
+        Lookup::Agents(_) => {
+            LookupResult::Agents(Vec::new(), centralita_routing::OutboundPolicy::default())
+        }
     }
 }
 
@@ -430,6 +435,17 @@ fn an_authenticated_device_with_no_number_to_call_from_is_refused_with_403() {
     let response = one_response(&outputs);
     assert_eq!(response.status, 403);
     assert!(response.headers.get(&HeaderName::WARNING).unwrap().contains("no number"));
+    // The refusal is in the history, with its reason.
+    let reasons: Vec<String> = outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::History(centralita_b2bua::HistoryOp::Event { event, .. }) => {
+                event.reason.clone()
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons, ["no_caller_id"]);
 }
 
 #[test]

@@ -37,13 +37,11 @@ pub(crate) struct Config {
     pub(crate) billing: Billing,
 }
 
-/// `[billing]`: the rate table of outbound, forwarded and transferred legs, and the toll-fraud
-/// guard.
+/// `[billing]`: the rate table of outbound, forwarded and transferred legs, and the default
+/// limit of the toll-fraud guard (the destinations are each account's: `PATCH /v1/account`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct Billing {
-    /// International prefixes (no `+`) that forwards and transfers may reach; empty allows all.
-    pub(crate) allowed_prefixes: Vec<String>,
     /// ISO 4217 currency of the rates.
     pub(crate) currency: String,
     /// Billing increment in seconds (60: per started minute; 1: per second).
@@ -52,7 +50,8 @@ pub(crate) struct Billing {
     pub(crate) minimum_s: u32,
     /// Per-minute prices by destination prefix; the longest matching prefix wins.
     pub(crate) rates: Vec<RateEntry>,
-    /// Most forwarded and transferred legs one account may have up at once; 0: no limit.
+    /// Most external legs (outbound, forwarded, transferred) one account may have up at once,
+    /// unless the account sets its own; 0: no limit.
     pub(crate) max_outbound_legs: u32,
 }
 
@@ -69,7 +68,6 @@ pub(crate) struct RateEntry {
 impl Default for Billing {
     fn default() -> Self {
         Self {
-            allowed_prefixes: vec!["34".into()],
             currency: "EUR".into(),
             increment_s: 60,
             minimum_s: 0,
@@ -372,17 +370,6 @@ impl Config {
             );
         }
         self.rate_table()?;
-        for prefix in &self.billing.allowed_prefixes {
-            let ok = !prefix.is_empty()
-                && prefix.len() <= 15
-                && prefix.bytes().all(|b| b.is_ascii_digit())
-                && !prefix.starts_with('0');
-            if !ok {
-                bail!(
-                    "billing.allowed_prefixes: {prefix:?} is not an international prefix (digits, no +)"
-                );
-            }
-        }
         if self.audio.max_duration_s == 0 {
             bail!("audio.max_duration_s must be positive");
         }
@@ -416,12 +403,12 @@ impl Config {
             .map_err(|e| anyhow::anyhow!("billing: {e}"))
     }
 
-    /// The routing engine's settings from `[routing]` and `[billing]`.
+    /// The routing engine's settings from `[routing]` and `[billing]`; each account's engine
+    /// adds its own outbound policy.
     pub(crate) fn engine_config(&self) -> centralita_routing::EngineConfig {
         centralita_routing::EngineConfig {
             ring_timeout_s: self.routing.ring_timeout_s,
             max_wait_s: self.routing.max_wait_s,
-            allowed_prefixes: self.billing.allowed_prefixes.clone(),
             max_outbound_legs: Some(self.billing.max_outbound_legs).filter(|&max| max > 0),
             ..centralita_routing::EngineConfig::default()
         }
@@ -543,14 +530,14 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.create_file(
                 "rates.toml",
-                "[billing]\nallowed_prefixes = [\"34\", \"351\"]\nincrement_s = 1\n\n[[billing.rates]]\nprefix = \"346\"\nper_minute = \"0.0240\"\n",
+                "[billing]\nincrement_s = 1\nmax_outbound_legs = 20\n\n[[billing.rates]]\nprefix = \"346\"\nper_minute = \"0.0240\"\n",
             )?;
             let config = Config::load(Some(Path::new("rates.toml")), &Overrides::default())
                 .map_err(|e| format!("{e:#}"))?;
             let table = config.rate_table().map_err(|e| format!("{e:#}"))?;
             let to = centralita_domain::E164::parse("+34600111222").unwrap();
             assert_eq!(table.price(&to, 30_000).unwrap().cost.amount, "0.0120");
-            assert_eq!(config.engine_config().allowed_prefixes, ["34", "351"]);
+            assert_eq!(config.engine_config().max_outbound_legs, Some(20));
             for (file, text, key) in [
                 (
                     "float.toml",
@@ -562,7 +549,7 @@ mod tests {
                     "[[billing.rates]]\nprefix = \"+3x\"\nper_minute = \"0.01\"\n",
                     "prefix",
                 ),
-                ("allowed.toml", "[billing]\nallowed_prefixes = [\"+34\"]\n", "allowed_prefixes"),
+                ("allowed.toml", "[billing]\nallowed_prefixes = [\"34\"]\n", "allowed_prefixes"),
                 ("currency.toml", "[billing]\ncurrency = \"euro\"\n", "currency"),
             ] {
                 jail.create_file(file, text)?;

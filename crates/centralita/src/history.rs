@@ -50,7 +50,7 @@ pub(crate) struct RecordTo {
 
 struct CallInfo {
     account: AccountId,
-    number_id: NumberId,
+    number_id: Option<NumberId>,
     from: String,
     assigned: Vec<UserId>,
 }
@@ -94,7 +94,7 @@ async fn apply(
                     account,
                     &NewCall {
                         id: Some(call),
-                        number_id: Some(number_id),
+                        number_id,
                         user_id,
                         direction,
                         from: from.clone(),
@@ -144,7 +144,7 @@ async fn apply(
                 }
                 RecordingKind::Voicemail { .. } => {
                     let voicemail = store
-                        .create_voicemail(info.account, call, Some(info.number_id), &info.from, at)
+                        .create_voicemail(info.account, call, info.number_id, &info.from, at)
                         .await?;
                     (voicemail.path, RecordTarget::Voicemail(voicemail.id))
                 }

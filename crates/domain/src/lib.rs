@@ -7,6 +7,7 @@
 //! [`Reference`]s that the store resolves inside the same transaction as the write.
 
 mod call;
+mod country;
 mod document;
 mod e164;
 mod id;
@@ -17,6 +18,7 @@ mod time;
 mod user;
 
 pub use call::{CallEvent, CallRecord, CallStatus, Cost, Direction, EventKind, HangupBy};
+pub use country::{Country, CountryError, DialError};
 pub use document::{
     Document, DocumentError, FieldError, RefTarget, Reference, check_name, parse_document,
 };

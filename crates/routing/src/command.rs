@@ -301,6 +301,8 @@ pub enum EndReason {
     /// The account already has its maximum of forwarded and transferred legs up: refused
     /// with 503 before any leg was created.
     OutboundLimit,
+    /// An agent dialled out with no number assigned to them to show as caller ID.
+    NoCallerId,
 }
 
 impl EndReason {
@@ -319,6 +321,7 @@ impl EndReason {
             Self::DestinationNotAllowed => "destination_not_allowed",
             Self::Voicedrop => "voicedrop",
             Self::OutboundLimit => "outbound_limit",
+            Self::NoCallerId => "no_caller_id",
         }
     }
 }

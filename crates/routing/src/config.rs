@@ -1,7 +1,8 @@
 //! The engine's settings: the server-wide defaults a number's settings may override, the fixed
 //! timings of product.md, and the seed that makes every random choice reproducible.
 
-/// Settings of one [`Engine`](crate::Engine), fixed for its life.
+/// Settings of one [`Engine`](crate::Engine), fixed for its life but for the account's
+/// [`OutboundPolicy`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineConfig {
     /// Seconds one agent rings before the next is tried, when the number does not say
@@ -31,12 +32,38 @@ pub struct EngineConfig {
     pub max_outbound_legs: Option<u32>,
 }
 
+/// An account's toll-fraud guard: where its external legs may go and how many at once.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OutboundPolicy {
+    /// International prefixes (no `+`) external legs may reach; empty allows every one.
+    pub allowed_prefixes: Vec<String>,
+    /// Most external legs at once; `None`: no limit.
+    pub max_outbound_legs: Option<u32>,
+}
+
+impl OutboundPolicy {
+    /// Whether an external leg may go to `to`.
+    pub fn allows(&self, to: &centralita_domain::E164) -> bool {
+        allowed(&self.allowed_prefixes, to)
+    }
+}
+
+fn allowed(prefixes: &[String], to: &centralita_domain::E164) -> bool {
+    prefixes.is_empty() || prefixes.iter().any(|p| to.digits().starts_with(p.as_str()))
+}
+
 impl EngineConfig {
+    /// These settings under an account's outbound policy.
+    #[must_use]
+    pub fn with_policy(mut self, policy: &OutboundPolicy) -> Self {
+        self.allowed_prefixes.clone_from(&policy.allowed_prefixes);
+        self.max_outbound_legs = policy.max_outbound_legs;
+        self
+    }
+
     /// Whether a forward or transfer may go to `to`.
     pub fn destination_allowed(&self, to: &centralita_domain::E164) -> bool {
-        let digits = to.as_str().trim_start_matches('+');
-        self.allowed_prefixes.is_empty()
-            || self.allowed_prefixes.iter().any(|p| digits.starts_with(p.as_str()))
+        allowed(&self.allowed_prefixes, to)
     }
 }
 

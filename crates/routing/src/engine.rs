@@ -259,8 +259,14 @@ impl Engine {
         self.settle(now);
     }
 
+    /// The account's outbound policy changed: calls from now on follow the new one.
+    pub fn set_policy(&mut self, policy: &crate::OutboundPolicy) {
+        self.config = self.config.clone().with_policy(policy);
+    }
+
     /// An agent's device dials `to` with `number` as caller ID: the agent is busy until the
-    /// call ends, and the lead is called over the trunk (within the toll-fraud guard).
+    /// call ends, and the lead is called over the trunk (within the toll-fraud guard). `how`
+    /// is the reason of the `arrived` event (dialled on the phone, click-to-call).
     pub fn handle_outbound(
         &mut self,
         now: Millis,
@@ -268,6 +274,7 @@ impl Engine {
         number: NumberSnapshot,
         user: UserId,
         to: E164,
+        how: &str,
     ) {
         if self.calls.contains_key(&call) {
             return;
@@ -284,7 +291,7 @@ impl Engine {
         state.outbound_user = Some(user);
         self.next_seq += 1;
         let arrived = EventKind::Arrived { from, to: to.to_string() };
-        self.out.event(call, &mut state, now, arrived, Some("dialled by an agent".into()));
+        self.out.event(call, &mut state, now, arrived, Some(how.to_owned()));
         self.calls.insert(call, state);
         if let Some(agent) = self.agents.get_mut(&user) {
             agent.engaged = Some((call, Engagement::Talking));

@@ -91,7 +91,7 @@ pub mod simulate;
 mod timers;
 
 pub use command::{Command, EndReason, ForwardKind, Tone, VOICEDROP_CODE, describe_event};
-pub use config::EngineConfig;
+pub use config::{EngineConfig, OutboundPolicy};
 pub use engine::Engine;
 pub use input::{
     Agent, ForwardOutcome, MediaEvent, NumberSnapshot, OfferOutcome, Party, VoicemailEnd,

@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 
 use centralita_domain::{
-    AccountId, CallEvent, CallId, CallRecord, CallStatus, Cost, Direction, Millis, NumberId,
-    RecordingId, UserId, VoicemailId,
+    AccountId, CallEvent, CallId, CallRecord, CallStatus, Cost, Direction, EventKind, HangupBy,
+    Millis, NumberId, RecordingId, UserId, VoicemailId,
 };
 
 use crate::files::FileKind;
@@ -249,6 +249,64 @@ impl Store {
         .bind(call.started_at.0)
         .execute(&self.pool)
         .await?;
+        Ok(id)
+    }
+
+    /// Records an outbound attempt refused before anything was dialled: the call, its
+    /// `arrived` event and its `ended` event with `reason`, all or nothing.
+    pub async fn record_refused_call(
+        &self,
+        account: AccountId,
+        call: &NewCall,
+        how: &str,
+        reason: &str,
+    ) -> Result<CallId, StoreError> {
+        let id = call.id.unwrap_or_else(|| CallId::from_uuid(new_uuid()));
+        let at = call.started_at;
+        let events = [
+            CallEvent {
+                at,
+                reason: Some(how.to_owned()),
+                kind: EventKind::Arrived { from: call.from.clone(), to: call.to.clone() },
+            },
+            CallEvent {
+                at,
+                reason: Some(reason.to_owned()),
+                kind: EventKind::Ended {
+                    hangup_by: HangupBy::System,
+                    duration_ms: 0,
+                    talk_ms: 0,
+                    cost: None,
+                },
+            },
+        ];
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO calls (id, account_id, number_id, user_id, direction, from_party, to_party, status, started_ms, ended_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'missed', ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(account.to_string())
+        .bind(call.number_id.map(|n| n.to_string()))
+        .bind(call.user_id.map(|u| u.to_string()))
+        .bind(direction_name(call.direction))
+        .bind(&call.from)
+        .bind(&call.to)
+        .bind(at.0)
+        .bind(at.0)
+        .execute(&mut *tx)
+        .await?;
+        for (seq, event) in events.iter().enumerate() {
+            let json =
+                serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            sqlx::query("INSERT INTO call_events (call_id, seq, event) VALUES (?, ?, ?)")
+                .bind(id.to_string())
+                .bind(seq as i64)
+                .bind(json)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(id)
     }
 

@@ -29,7 +29,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use accounts::Account;
+pub use accounts::{Account, AccountUpdate};
 pub use audio::Audio;
 pub use calls::{CallFilter, NewCall, PricedCall, Recording, Voicemail};
 pub use error::StoreError;

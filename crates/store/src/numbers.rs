@@ -137,6 +137,29 @@ impl Store {
         rows.into_iter().map(Number::try_from).collect()
     }
 
+    /// The number an agent's outbound calls show: their own choice, else the account's
+    /// default, else the first (by number) of those assigned to them, as long as it is still
+    /// assigned to them. `None` when no number is assigned to them.
+    pub async fn caller_id(
+        &self,
+        account: AccountId,
+        user: UserId,
+    ) -> Result<Option<Number>, StoreError> {
+        let row: Option<NumberRow> = sqlx::query_as(
+            "SELECT n.id, n.account_id, n.e164, n.name, n.created_ms
+             FROM numbers n JOIN number_users nu ON nu.number_id = n.id AND nu.user_id = ?2
+             JOIN users u ON u.id = ?2 JOIN accounts a ON a.id = ?1
+             WHERE n.account_id = ?1
+             ORDER BY n.id = u.default_number_id DESC, n.id = a.default_number_id DESC, n.e164
+             LIMIT 1",
+        )
+        .bind(account.to_string())
+        .bind(user.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(Number::try_from).transpose()
+    }
+
     /// One number, if the viewer may see it.
     pub async fn get_number(
         &self,

@@ -1,9 +1,11 @@
 //! Users, their credentials, their presence switch, and their API tokens.
 
-use centralita_domain::{AccountId, Email, Millis, RefTarget, Role, SipUsername, TokenId, UserId};
+use centralita_domain::{
+    AccountId, Email, FieldError, Millis, NumberId, RefTarget, Role, SipUsername, TokenId, UserId,
+};
 use sqlx::{Sqlite, Transaction};
 
-use crate::{Store, StoreError, new_uuid, now_ms, parse_id};
+use crate::{Store, StoreError, new_uuid, now_ms, parse_id, parse_opt_id};
 
 /// Who is looking: admins see the whole account, agents what concerns them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +58,9 @@ pub struct UserUpdate {
     pub password_hash: Option<String>,
     /// New SIP username and HA1 values (they change together: HA1 includes the username).
     pub sip: Option<(SipUsername, String, String)>,
+    /// New caller ID for their outbound calls (`Some(None)` clears it); it must be one of the
+    /// numbers assigned to them.
+    pub default_number: Option<Option<NumberId>>,
 }
 
 /// A user as the rest of the system sees them (no secrets).
@@ -79,6 +84,8 @@ pub struct User {
     pub last_answered_at: Option<Millis>,
     /// When they were added (breaks "longest idle" ties).
     pub created_at: Millis,
+    /// The number their outbound calls show, if they chose one.
+    pub default_number_id: Option<NumberId>,
 }
 
 /// A user's stored secrets, for checking a password or a SIP digest.
@@ -110,7 +117,7 @@ macro_rules! select_users {
     ($tail:literal) => {
         concat!(
             "SELECT id, account_id, name, email, role, sip_username, online_switch, ",
-            "last_answered_ms, created_ms FROM users ",
+            "last_answered_ms, created_ms, default_number_id FROM users ",
             $tail
         )
     };
@@ -127,6 +134,7 @@ struct UserRow {
     online_switch: bool,
     last_answered_ms: Option<i64>,
     created_ms: i64,
+    default_number_id: Option<String>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -144,6 +152,10 @@ impl TryFrom<UserRow> for User {
             online_switch: row.online_switch,
             last_answered_at: row.last_answered_ms.map(Millis),
             created_at: Millis(row.created_ms),
+            default_number_id: parse_opt_id(
+                "users.default_number_id",
+                row.default_number_id.as_deref(),
+            )?,
         })
     }
 }
@@ -198,6 +210,7 @@ pub(crate) async fn insert_user(
         online_switch: false,
         last_answered_at: None,
         created_at: Millis(now_ms()),
+        default_number_id: None,
     };
     sqlx::query(
         "INSERT INTO users (id, account_id, name, email, role, password_hash, sip_username,
@@ -325,6 +338,29 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(unique_user_error)?;
+        if let Some(number) = update.default_number {
+            if let Some(number) = number {
+                let assigned: Option<i64> = sqlx::query_scalar(
+                    "SELECT 1 FROM number_users WHERE number_id = ? AND user_id = ?",
+                )
+                .bind(number.to_string())
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+                if assigned.is_none() {
+                    return Err(FieldError::new(
+                        "default_number_id",
+                        "is not one of the numbers assigned to this user",
+                    )
+                    .into());
+                }
+            }
+            sqlx::query("UPDATE users SET default_number_id = ? WHERE id = ?")
+                .bind(number.map(|n| n.to_string()))
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
         let user = get_user_in(&mut tx, account, id).await?;
         tx.commit().await?;
         Ok(user)

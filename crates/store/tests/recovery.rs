@@ -20,7 +20,10 @@ async fn calls_left_in_progress_are_closed_as_interrupted_with_their_audio() {
         sip_ha1_md5: "0".repeat(32),
         sip_ha1_sha256: "0".repeat(64),
     };
-    let (account, user, _) = store.create_account("Acme", &admin, "hash").await.unwrap();
+    let (account, user, _) = store
+        .create_account("Acme", centralita_domain::Country::parse("ES").unwrap(), &admin, "hash")
+        .await
+        .unwrap();
     let number = store
         .create_number(account.id, &E164::parse("+34910000001").unwrap(), "Sales")
         .await

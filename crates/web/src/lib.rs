@@ -35,7 +35,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use centralita_api::{EventHub, LiveState, NoCallLayer};
-use centralita_domain::{CallId, Direction, E164, Millis, NumberId, UserId};
+use centralita_domain::{CallId, Direction, Millis, NumberId, UserId};
 use centralita_store::Store;
 use tokio::sync::watch;
 
@@ -135,18 +135,11 @@ pub struct CallSummary {
 pub trait WebLive: LiveState {
     /// The call `user` is ringing for or talking on now, if any.
     fn current_call(&self, user: UserId) -> Option<CallSummary>;
-    /// Rings `user`'s devices, and when one answers, calls `to` over the trunk with `from`
-    /// (one of the user's assigned numbers) as caller ID. The refusal says why in words.
-    fn click_to_call(&self, user: UserId, to: &E164, from: NumberId) -> Result<(), String>;
 }
 
 impl WebLive for NoCallLayer {
     fn current_call(&self, _user: UserId) -> Option<CallSummary> {
         None
-    }
-
-    fn click_to_call(&self, _user: UserId, _to: &E164, _from: NumberId) -> Result<(), String> {
-        Err("calls cannot be placed: the call layer is not running on this server".into())
     }
 }
 

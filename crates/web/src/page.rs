@@ -339,7 +339,9 @@ pub(crate) async fn widget(state: &WebState, signed: &Signed) -> Result<Markup, 
                 label for="dial-from" { (lang.t(T::DialFrom)) }
                 select #dial-from name="from_number" {
                     @for number in &numbers {
-                        option value=(number.id) { (number.name) " (" (number.e164) ")" }
+                        option value=(number.id) selected[Some(number.id) == user.default_number_id] {
+                            (number.name) " (" (number.e164) ")"
+                        }
                     }
                 }
                 button type="submit" { (lang.t(T::DialButton)) }

@@ -3,10 +3,11 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use centralita_domain::{AccountId, Document, FieldError, Role};
+use centralita_domain::{AccountId, Country, Document, FieldError, NumberId, Role};
+use centralita_store::AccountUpdate;
 use serde::Deserialize;
 
-use crate::body::{JsonBody, PathId};
+use crate::body::{JsonBody, PathId, nullable};
 use crate::routes::users::{NewUserInput, prepare_user};
 use crate::views::{AccountCreated, AccountView, UserCreated, UserView};
 use crate::{ApiError, AppState, Member, Operator, secrets};
@@ -22,6 +23,11 @@ pub(crate) struct CreateAccount {
         pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
     )]
     name: String,
+    /// Where the company is (ISO 3166-1 alpha-2, default `ES`): how its people dial national
+    /// numbers, and the only country its external calls may reach until an admin says more.
+    #[serde(default)]
+    #[schema(example = "ES", pattern = "^[A-Za-z]{2}$")]
+    country: Option<String>,
     /// The first admin. `sip_username` and `sip_password` may be left out: a unique username
     /// and a strong password are then generated (the password is shown once).
     admin: NewAdmin,
@@ -72,6 +78,8 @@ pub(crate) async fn create_account(
     body: JsonBody,
 ) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
     let body: CreateAccount = body.parse()?;
+    let country = Country::parse(body.country.as_deref().unwrap_or(Country::DEFAULT))
+        .map_err(|e| FieldError::new("country", e.to_string()))?;
     let input = NewUserInput {
         name: body.admin.name,
         email: body.admin.email,
@@ -84,15 +92,13 @@ pub(crate) async fn create_account(
     let token = secrets::new_token();
     let (account, user, _) = state
         .store()
-        .create_account(&body.name, &prepared.record, &secrets::token_hash(&token))
+        .create_account(&body.name, country, &prepared.record, &secrets::token_hash(&token))
         .await?;
     tracing::info!(account = %account.id, "account created");
     Ok((
         StatusCode::CREATED,
         Json(AccountCreated {
-            id: account.id,
-            name: account.name,
-            created_at: account.created_at,
+            account: AccountView::from(account),
             admin_user_id: user.id,
             token,
             admin: UserCreated {
@@ -134,4 +140,96 @@ pub(crate) async fn my_account(
     member: Member,
 ) -> Result<Json<AccountView>, ApiError> {
     Ok(Json(state.store().get_account(member.account).await?.into()))
+}
+
+/// `PATCH /v1/account` body: the fields to change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UpdateAccount {
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
+    name: Option<String>,
+    /// ISO 3166-1 alpha-2 code.
+    #[serde(default)]
+    #[schema(example = "ES", pattern = "^[A-Za-z]{2}$")]
+    country: Option<String>,
+    /// Country prefixes (digits, no `+`) that forwarded, transferred and outbound calls may
+    /// reach; `null` goes back to the account's own country.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Vec<String>>, nullable, example = json!(["34", "351"]))]
+    allowed_prefixes: Option<Option<Vec<String>>>,
+    /// Most external legs at once; `null` goes back to the server's limit.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>, nullable, minimum = 1, maximum = 10000)]
+    max_outbound_legs: Option<Option<u32>>,
+    /// The caller ID of outbound calls for users who chose none; `null` clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable, format = Uuid)]
+    default_number_id: Option<Option<NumberId>>,
+}
+
+/// Most allowed prefixes an account may list.
+const MAX_PREFIXES: usize = 100;
+
+impl Document for UpdateAccount {
+    type Raw = Self;
+
+    fn from_raw(raw: Self) -> Result<Self, FieldError> {
+        if let Some(name) = &raw.name {
+            centralita_domain::check_name("name", name)?;
+        }
+        if let Some(Some(prefixes)) = &raw.allowed_prefixes {
+            if prefixes.len() > MAX_PREFIXES {
+                return Err(FieldError::new(
+                    "allowed_prefixes",
+                    format!("at most {MAX_PREFIXES} prefixes"),
+                ));
+            }
+            for (i, prefix) in prefixes.iter().enumerate() {
+                let digits = !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit());
+                if !digits || prefix.starts_with('0') || prefix.len() > 15 {
+                    return Err(FieldError::new(
+                        format!("allowed_prefixes[{i}]"),
+                        "must be an international prefix: digits without '+', starting with the country code, e.g. 34",
+                    ));
+                }
+            }
+        }
+        if let Some(Some(max)) = raw.max_outbound_legs
+            && !(1..=10_000).contains(&max)
+        {
+            return Err(FieldError::new("max_outbound_legs", "must be between 1 and 10000"));
+        }
+        Ok(raw)
+    }
+}
+
+/// Changes the caller's account: its name, country, allowed destinations, limit on external
+/// legs and default caller ID. Admins only; calls placed from now on follow it.
+#[utoipa::path(patch, path = "/v1/account", tag = "accounts", request_body = UpdateAccount,
+    responses((status = 200, body = AccountView), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub(crate) async fn update_my_account(
+    State(state): State<AppState>,
+    member: Member,
+    body: JsonBody,
+) -> Result<Json<AccountView>, ApiError> {
+    member.require_admin()?;
+    let body: UpdateAccount = body.parse()?;
+    let country = body
+        .country
+        .as_deref()
+        .map(Country::parse)
+        .transpose()
+        .map_err(|e| FieldError::new("country", e.to_string()))?;
+    let update = AccountUpdate {
+        name: body.name.map(|n| n.trim().to_owned()),
+        country,
+        allowed_prefixes: body.allowed_prefixes,
+        max_outbound_legs: body.max_outbound_legs,
+        default_number: body.default_number_id,
+    };
+    let account = state.store().update_account(member.account, &update).await?;
+    state.live().account_changed(member.account);
+    Ok(Json(account.into()))
 }

@@ -6,16 +6,16 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use centralita_domain::{
-    CallId, CallRecord, CallStatus, Direction, Document, FieldError, Millis, NumberId, RecordingId,
-    VoicemailId,
+    AccountId, CallId, CallRecord, CallStatus, Direction, Document, E164, FieldError, Millis,
+    NumberId, RecordingId, UserId, VoicemailId,
 };
-use centralita_store::CallFilter;
-use serde::Deserialize;
+use centralita_store::{CallFilter, NewCall, Store, StoreError, Viewer};
+use serde::{Deserialize, Serialize};
 
 use crate::body::{JsonBody, PathId, QueryParams};
 use crate::routes::audio::serve_wav;
 use crate::views::VoicemailView;
-use crate::{ApiError, AppState, Member};
+use crate::{ApiError, AppState, ClickToCall, LiveState, Member, outbound_policy};
 
 /// Default and largest page of calls or voicemails.
 const DEFAULT_LIMIT: u32 = 50;
@@ -221,3 +221,123 @@ pub(crate) async fn get_voicemail_audio(
         state.store().get_voicemail(member.account, member.viewer(), member.id, id).await?;
     serve_wav(voicemail.path, request).await
 }
+
+/// `POST /v1/calls` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PlaceCall {
+    /// The lead: `+` and the international number, or a national number of the account's
+    /// country.
+    #[schema(example = "+34600111222", max_length = 40)]
+    to: String,
+    /// The caller ID: one of the numbers assigned to the user. Default: the user's default
+    /// number, else the account's, else their first assigned number.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    from_number_id: Option<NumberId>,
+}
+
+impl Document for PlaceCall {
+    type Raw = Self;
+
+    fn from_raw(raw: Self) -> Result<Self, FieldError> {
+        if raw.to.chars().count() > 40 {
+            return Err(FieldError::new("to", "is too long for a phone number"));
+        }
+        Ok(raw)
+    }
+}
+
+/// A click-to-call just placed: the user's phones are ringing.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CallPlaced {
+    /// The call; its history is at `/v1/calls/{id}`.
+    pub id: CallId,
+    /// The lead, in E.164.
+    #[schema(value_type = String)]
+    pub to: E164,
+    /// The caller ID the lead will see.
+    #[schema(value_type = String)]
+    pub from: E164,
+    /// The number shown as caller ID.
+    pub from_number_id: NumberId,
+}
+
+/// Click-to-call: rings the user's own phones, and when one answers, dials the lead over the
+/// trunk with one of the user's numbers as caller ID (media anchored, recorded if that number
+/// records). A destination outside the account's allowed prefixes, or a user with no number,
+/// is refused before anything rings, and the refusal is in the history.
+#[utoipa::path(post, path = "/v1/calls", tag = "calls", request_body = PlaceCall,
+    responses((status = 201, body = CallPlaced), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub(crate) async fn place_call(
+    State(state): State<AppState>,
+    member: Member,
+    body: JsonBody,
+) -> Result<(StatusCode, Json<CallPlaced>), ApiError> {
+    let body: PlaceCall = body.parse()?;
+    let placed = click_to_call(
+        state.store(),
+        state.live(),
+        (member.account, member.id),
+        &body.to,
+        body.from_number_id,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(placed)))
+}
+
+/// Checks and places a click-to-call for `user` of `account` (the API's `POST /v1/calls` and
+/// the web widget's dial box).
+pub async fn click_to_call(
+    store: &Store,
+    live: &dyn LiveState,
+    (account, user): (AccountId, UserId),
+    to: &str,
+    from: Option<NumberId>,
+) -> Result<CallPlaced, ApiError> {
+    let account = store.get_account(account).await?;
+    let to = account.country.normalize(to).map_err(|e| FieldError::new("to", e.to_string()))?;
+    let number = match from {
+        Some(id) => match store.get_number(account.id, id, Viewer::Agent(user)).await {
+            Ok(number) => Some(number),
+            Err(StoreError::NotFound) => {
+                let error = FieldError::new("from_number_id", "is not one of your numbers");
+                return Err(error.into());
+            }
+            Err(e) => return Err(e.into()),
+        },
+        None => store.caller_id(account.id, user).await?,
+    };
+    let refused = |number_id: Option<NumberId>, from: String| NewCall {
+        id: None,
+        number_id,
+        user_id: Some(user),
+        direction: Direction::Outbound,
+        from,
+        to: to.to_string(),
+        started_at: Millis(jiff::Timestamp::now().as_millisecond()),
+    };
+    let Some(number) = number else {
+        let call = refused(None, "anonymous".into());
+        store.record_refused_call(account.id, &call, CLICK, "no_caller_id").await?;
+        return Err(ApiError::Forbidden("no number is assigned to you to call from"));
+    };
+    if !outbound_policy(&account, None).allows(&to) {
+        let call = refused(Some(number.id), number.e164.to_string());
+        store.record_refused_call(account.id, &call, CLICK, "destination_not_allowed").await?;
+        return Err(ApiError::Forbidden(
+            "the destination is outside the countries this account may call",
+        ));
+    }
+    let request = ClickToCall { account: account.id, user, number: number.id, to: to.clone() };
+    let id = live
+        .click_to_call(request)
+        .await
+        .map_err(|_| ApiError::Unavailable)?
+        .map_err(|message| ApiError::Conflict { field: None, message })?;
+    Ok(CallPlaced { id, to, from: number.e164, from_number_id: number.id })
+}
+
+/// The `arrived` reason of a click-to-call refused before it rang.
+const CLICK: &str = "click-to-call";

@@ -19,7 +19,8 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 
-pub use simulate::build_scenario;
+pub use calls::{CallPlaced, click_to_call};
+pub use simulate::{build_scenario, outbound_policy};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -123,7 +124,7 @@ fn router(_state: &AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(accounts::create_account, accounts::list_accounts))
         .routes(routes!(accounts::get_account))
-        .routes(routes!(accounts::my_account))
+        .routes(routes!(accounts::my_account, accounts::update_my_account))
         .routes(routes!(users::create_user, users::list_users))
         .routes(routes!(users::get_user, users::update_user, users::delete_user))
         .routes(routes!(users::set_presence))
@@ -139,7 +140,7 @@ fn router(_state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(audio::get_audio_info))
         .routes(routes!(ivrs::create_ivr, ivrs::list_ivrs))
         .routes(routes!(ivrs::get_ivr, ivrs::put_ivr, ivrs::delete_ivr))
-        .routes(routes!(calls::list_calls))
+        .routes(routes!(calls::list_calls, calls::place_call))
         .routes(routes!(calls::get_call))
         .routes(routes!(calls::voicedrop))
         .routes(routes!(calls::get_recording))

@@ -10,8 +10,8 @@ use centralita_domain::{
     AccountId, CallEvent, Document, FieldError, Millis, NumberId, UserId, check_name,
 };
 use centralita_routing::simulate::{Scenario, ScriptStep, SimAgent, simulate};
-use centralita_routing::{Agent, EngineConfig, NumberSnapshot};
-use centralita_store::{Store, StoreError, Viewer};
+use centralita_routing::{Agent, EngineConfig, NumberSnapshot, OutboundPolicy};
+use centralita_store::{Account, Store, StoreError, Viewer};
 use serde::{Deserialize, Serialize};
 
 use crate::body::{JsonBody, PathId};
@@ -22,9 +22,18 @@ const MAX_SCRIPT_MS: u32 = 86_400_000;
 /// Most script steps and agent overrides a request may carry.
 const MAX_ENTRIES: usize = 200;
 
-/// The scenario of a call arriving now at `number`: its settings, the account's IVRs and audio
-/// lengths, and every user as `live` sees them (devices, busy). The web page's dry-run panel
-/// uses it too, so both show the same thing.
+/// An account's toll-fraud guard: its allowed prefixes (its country's by default) and its
+/// limit on external legs (the server's, `server_max`, by default).
+pub fn outbound_policy(account: &Account, server_max: Option<u32>) -> OutboundPolicy {
+    OutboundPolicy {
+        allowed_prefixes: account.destinations(),
+        max_outbound_legs: account.max_outbound_legs.or(server_max),
+    }
+}
+
+/// The scenario of a call arriving now at `number`: its settings, the account's IVRs, outbound
+/// policy and audio lengths, and every user as `live` sees them (devices, busy). The web
+/// page's dry-run panel uses it too, so both show the same thing.
 pub async fn build_scenario(
     store: &Store,
     live: &dyn LiveState,
@@ -36,7 +45,8 @@ pub async fn build_scenario(
     let settings = store.get_settings(account, number).await?;
     let ivrs = store.list_ivrs(account).await?.into_iter().map(|i| (i.id, i.document)).collect();
     let snapshot = NumberSnapshot { number_id: number, e164: found.e164, settings, ivrs };
-    let mut scenario = Scenario::new(snapshot, config);
+    let policy = outbound_policy(&store.get_account(account).await?, config.max_outbound_legs);
+    let mut scenario = Scenario::new(snapshot, config.with_policy(&policy));
     for (order, user) in store.list_users(account).await?.into_iter().enumerate() {
         let devices = live.devices(user.id).into_iter().map(|d| d.contact).collect();
         scenario.agents.push(SimAgent {

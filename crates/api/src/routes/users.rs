@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use centralita_domain::{
-    Document, Email, FieldError, Role, SipUsername, TokenId, UserId, check_name, limits,
+    Document, Email, FieldError, NumberId, Role, SipUsername, TokenId, UserId, check_name, limits,
 };
 use centralita_store::{NewUser, UserUpdate};
 use serde::Deserialize;
@@ -229,6 +229,11 @@ pub(crate) struct UpdateUser {
     #[serde(default)]
     #[schema(min_length = 8, max_length = 256)]
     sip_password: Option<String>,
+    /// The caller ID of the user's outbound calls: one of the numbers assigned to them;
+    /// `null` goes back to the account's default.
+    #[serde(default, deserialize_with = "crate::body::nullable")]
+    #[schema(value_type = Option<String>, nullable, format = Uuid)]
+    default_number_id: Option<Option<NumberId>>,
 }
 
 impl Document for UpdateUser {
@@ -295,6 +300,7 @@ pub(crate) async fn update_user(
         role: body.role,
         password_hash,
         sip,
+        default_number: body.default_number_id,
     };
     let user = state.store().update_user(member.account, id, &update).await?;
     state.live().user_changed(member.account, id);

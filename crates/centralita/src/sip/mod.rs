@@ -13,19 +13,17 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use centralita_api::{Device, LiveState};
+use centralita_api::{ClickToCall, Device, LiveState};
 use centralita_b2bua::{
     AgentInfo, Binding, BindingChange, HistoryOp, Lookup, LookupResult, MediaCommand, NumberInfo,
     OutboundTrunk, Output, RegistrarConfig, Switch, SwitchConfig, Trunk, UserCredentials,
 };
-use centralita_domain::{
-    AccountId, AudioId, CallId, E164, EventKind, IvrId, Millis, NumberId, UserId,
-};
-use centralita_routing::{EngineConfig, NumberSnapshot};
+use centralita_domain::{AccountId, AudioId, CallId, E164, EventKind, IvrId, Millis, UserId};
+use centralita_routing::{EngineConfig, NumberSnapshot, OutboundPolicy};
 use centralita_sip::digest::Algorithm;
 use centralita_sip::{Peer, Transport};
 use centralita_store::{Registration, RegistrationChange, Store, Viewer};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::config::{Config, parse_net};
 use crate::history::{self, RecordTo, Write};
@@ -38,6 +36,10 @@ pub(crate) struct Live {
     devices: RwLock<HashMap<UserId, Vec<Device>>>,
     busy: RwLock<HashSet<UserId>>,
     changes: mpsc::UnboundedSender<(AccountId, UserId)>,
+    /// Accounts whose outbound policy changed.
+    accounts: mpsc::UnboundedSender<AccountId>,
+    /// Click-to-calls for the switch, each with where to answer.
+    clicks: mpsc::UnboundedSender<(ClickToCall, Reply)>,
     /// Outbound calls the lead answered, with their agent: the calls a voicedrop may go to.
     answered_outbound: RwLock<HashMap<CallId, UserId>>,
     /// Each agent's call now (answered inbound, or placed outbound), for the web widget.
@@ -73,15 +75,25 @@ impl LiveState for Live {
     fn user_changed(&self, account: AccountId, user: UserId) {
         let _ = self.changes.send((account, user));
     }
+
+    fn account_changed(&self, account: AccountId) {
+        let _ = self.accounts.send(account);
+    }
+
+    fn click_to_call(&self, request: ClickToCall) -> oneshot::Receiver<Result<CallId, String>> {
+        let (reply, answer) = oneshot::channel();
+        // If the driver is gone the reply is dropped with it, and the caller hears so.
+        let _ = self.clicks.send((request, reply));
+        answer
+    }
 }
+
+/// Where the switch's answer to a click-to-call goes.
+type Reply = oneshot::Sender<Result<CallId, String>>;
 
 impl centralita_web::WebLive for Live {
     fn current_call(&self, user: UserId) -> Option<centralita_web::CallSummary> {
         self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&user).cloned()
-    }
-
-    fn click_to_call(&self, _user: UserId, _to: &E164, _from: NumberId) -> Result<(), String> {
-        Err("click-to-call is not available on this server yet".into())
     }
 }
 
@@ -111,7 +123,7 @@ impl Live {
                 let summary = centralita_web::CallSummary {
                     call_id: *call,
                     direction: *direction,
-                    number_id: Some(*number_id),
+                    number_id: *number_id,
                     other_party,
                     started_at: *at,
                     answered_at: None,
@@ -322,10 +334,14 @@ pub(crate) async fn start(
     let mut switch = Switch::new(switch_config(config, local)?, now, wall_now());
     let (changes_tx, mut changes) = mpsc::unbounded_channel();
     let (voicedrops_tx, mut voicedrops) = mpsc::unbounded_channel();
+    let (accounts_tx, mut accounts) = mpsc::unbounded_channel();
+    let (clicks_tx, mut clicks) = mpsc::unbounded_channel();
     let live = Arc::new(Live {
         devices: RwLock::default(),
         busy: RwLock::default(),
         changes: changes_tx,
+        accounts: accounts_tx,
+        clicks: clicks_tx,
         answered_outbound: RwLock::default(),
         current: RwLock::default(),
         voicedrops: voicedrops_tx,
@@ -356,6 +372,10 @@ pub(crate) async fn start(
     let (lookup_tx, mut lookups) = mpsc::unbounded_channel::<(u64, LookupResult)>();
     let (agent_tx, mut agent_rx) =
         mpsc::unbounded_channel::<(AccountId, UserId, Option<AgentInfo>)>();
+    let (policy_tx, mut policies) = mpsc::unbounded_channel::<(AccountId, OutboundPolicy)>();
+    let (click_tx, mut ready_clicks) =
+        mpsc::unbounded_channel::<(ClickToCall, NumberSnapshot, Reply)>();
+    let server_max = config.engine_config().max_outbound_legs;
     let (persist_tx, persist_rx) = mpsc::unbounded_channel::<RegistrationChange>();
     let persister = tokio::spawn(persist(store.clone(), persist_rx));
     let live_for_task = Arc::clone(&live);
@@ -409,6 +429,42 @@ pub(crate) async fn start(
                 Some((account, user, info)) = agent_rx.recv() => {
                     switch.handle_agent_changed(Instant::now(), account, user, info);
                 }
+                Some(account) = accounts.recv() => {
+                    let store = store.clone();
+                    let answers = policy_tx.clone();
+                    tokio::spawn(async move {
+                        match store.get_account(account).await {
+                            Ok(found) => {
+                                let policy = centralita_api::outbound_policy(&found, server_max);
+                                let _ = answers.send((account, policy));
+                            }
+                            Err(e) => tracing::error!(error = %e, %account, "account re-read failed"),
+                        }
+                    });
+                }
+                Some((account, policy)) = policies.recv() => {
+                    switch.handle_account_changed(account, &policy);
+                }
+                Some((request, reply)) = clicks.recv() => {
+                    let store = store.clone();
+                    let ready = click_tx.clone();
+                    tokio::spawn(async move {
+                        match caller_number(&store, &request).await {
+                            Ok(number) => {
+                                let _ = ready.send((request, number, reply));
+                            }
+                            Err(refusal) => {
+                                let _ = reply.send(Err(refusal));
+                            }
+                        }
+                    });
+                }
+                Some((request, number, reply)) = ready_clicks.recv() => {
+                    let placed = switch.click_to_call(
+                        Instant::now(), request.account, request.user, number, request.to,
+                    );
+                    let _ = reply.send(placed.map_err(|e| e.to_string()));
+                }
                 () = sleep => switch.handle_timeout(Instant::now()),
                 changed = draining.changed(), if !*draining.borrow() => {
                     if changed.is_ok() && *draining.borrow() {
@@ -428,7 +484,7 @@ pub(crate) async fn start(
                         let store = store.clone();
                         let answers = lookup_tx.clone();
                         tokio::spawn(async move {
-                            let _ = answers.send((id, look_up(&store, lookup).await));
+                            let _ = answers.send((id, look_up(&store, lookup, server_max).await));
                         });
                     }
                     Output::Binding(change) => {
@@ -477,7 +533,7 @@ async fn agent_info(store: &Store, account: AccountId, user: UserId) -> Option<A
     })
 }
 
-async fn look_up(store: &Store, lookup: Lookup) -> LookupResult {
+async fn look_up(store: &Store, lookup: Lookup, server_max: Option<u32>) -> LookupResult {
     match lookup {
         Lookup::User(username) => match store.user_by_sip_username(&username).await {
             Ok(found) => LookupResult::User(found.map(|(user, secrets)| UserCredentials {
@@ -500,25 +556,14 @@ async fn look_up(store: &Store, lookup: Lookup) -> LookupResult {
             }
         },
         Lookup::CallerId(account, user) => match caller_id(store, account, user).await {
-            Ok(info) => LookupResult::Number(info),
+            Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "caller id lookup failed");
                 LookupResult::Failed
             }
         },
-        Lookup::Agents(account) => match store.list_users(account).await {
-            Ok(users) => LookupResult::Agents(
-                users
-                    .into_iter()
-                    .enumerate()
-                    .map(|(order, u)| AgentInfo {
-                        user_id: u.id,
-                        online_switch: u.online_switch,
-                        last_answered_at: u.last_answered_at,
-                        created_order: order as u64,
-                    })
-                    .collect(),
-            ),
+        Lookup::Agents(account) => match agents(store, account, server_max).await {
+            Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "users lookup failed");
                 LookupResult::Failed
@@ -527,19 +572,57 @@ async fn look_up(store: &Store, lookup: Lookup) -> LookupResult {
     }
 }
 
-/// The number an agent's outbound call shows: the first of the numbers assigned to them (by
-/// number), with its settings; `None` if they have none.
+/// An account's users, as its routing engine needs them, and its outbound policy.
+async fn agents(
+    store: &Store,
+    account: AccountId,
+    server_max: Option<u32>,
+) -> Result<LookupResult, centralita_store::StoreError> {
+    let policy = centralita_api::outbound_policy(&store.get_account(account).await?, server_max);
+    let users = store.list_users(account).await?;
+    Ok(LookupResult::Agents(
+        users
+            .into_iter()
+            .enumerate()
+            .map(|(order, u)| AgentInfo {
+                user_id: u.id,
+                online_switch: u.online_switch,
+                last_answered_at: u.last_answered_at,
+                created_order: order as u64,
+            })
+            .collect(),
+        policy,
+    ))
+}
+
+/// The number a click-to-call shows, with its settings, once the API has checked it.
+async fn caller_number(store: &Store, request: &ClickToCall) -> Result<NumberSnapshot, String> {
+    let viewer = Viewer::Agent(request.user);
+    let unavailable = |e: centralita_store::StoreError| {
+        tracing::error!(error = %e, "click-to-call lookup failed");
+        "the number could not be read; try again".to_owned()
+    };
+    let number =
+        store.get_number(request.account, request.number, viewer).await.map_err(unavailable)?;
+    match number_info(store, &number.e164).await.map_err(unavailable)? {
+        Some(info) if info.account_id == request.account => Ok(info.snapshot),
+        _ => Err("the number is no longer the account's".into()),
+    }
+}
+
+/// The number an agent's outbound call shows (their choice, else the account's default, else
+/// their first), with its settings, and how their account dials.
 async fn caller_id(
     store: &Store,
     account: AccountId,
     user: UserId,
-) -> Result<Option<NumberInfo>, centralita_store::StoreError> {
-    let mut numbers = store.list_numbers(account, Viewer::Agent(user)).await?;
-    numbers.sort_by(|a, b| a.e164.as_str().cmp(b.e164.as_str()));
-    match numbers.first() {
-        Some(number) => number_info(store, &number.e164).await,
-        None => Ok(None),
-    }
+) -> Result<LookupResult, centralita_store::StoreError> {
+    let country = store.get_account(account).await?.country;
+    let number = match store.caller_id(account, user).await? {
+        Some(number) => number_info(store, &number.e164).await?,
+        None => None,
+    };
+    Ok(LookupResult::Outbound(number, country))
 }
 
 /// A number with its settings and every IVR they reach, frozen for a call.

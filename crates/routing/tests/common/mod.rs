@@ -176,7 +176,14 @@ impl Harness {
         self.next_call += 1;
         let id = CallId::from_uuid(Uuid::from_u128(0xd000 + self.next_call));
         self.call_names.insert(id, name.to_owned());
-        self.engine.handle_outbound(self.at(), id, number, user, to.parse().unwrap());
+        self.engine.handle_outbound(
+            self.at(),
+            id,
+            number,
+            user,
+            to.parse().unwrap(),
+            "dialled by an agent",
+        );
         self.drain();
         id
     }

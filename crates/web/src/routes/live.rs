@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use centralita_domain::{CallId, CallStatus, Direction, E164, NumberId};
+use centralita_domain::{CallId, CallStatus, Direction, NumberId};
 use futures::{Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -101,30 +101,23 @@ pub(crate) async fn dial(
     let signed = &posted.signed;
     let lang = signed.lang;
     let back = safe_next(posted.form.get("next"));
-    let to = match E164::parse(posted.form.get("to").unwrap_or("").trim()) {
-        Ok(to) => to,
-        Err(e) => {
-            let text = format!(
-                "{} {}",
-                lang.t(T::DialFailed),
-                crate::i18n::translate_error(lang, &e.to_string())
-            );
-            return Ok(redirect_with_flash(&state, &back, false, &text));
-        }
+    let to = posted.form.get("to").unwrap_or("").trim();
+    let from = match posted.form.get("from_number").filter(|f| !f.is_empty()) {
+        Some(raw) => Some(parse_id::<NumberId>(raw)?),
+        None => None,
     };
-    let from: NumberId = parse_id(posted.form.get("from_number").unwrap_or(""))?;
-    // Only an assigned number may be the caller ID (product.md "Assigned users").
-    let viewer = centralita_store::Viewer::Agent(signed.user.id);
-    state.store().get_number(signed.account(), from, viewer).await?;
-    match state.live().click_to_call(signed.user.id, &to, from) {
-        Ok(()) => {
-            Ok(redirect_with_flash(&state, &back, true, &format!("{} {to}", lang.t(T::Dialing))))
+    let live: &dyn centralita_api::LiveState = state.live();
+    let who = (signed.account(), signed.user.id);
+    match centralita_api::click_to_call(state.store(), live, who, to, from).await {
+        Ok(placed) => {
+            let text = format!("{} {}", lang.t(T::Dialing), placed.to);
+            Ok(redirect_with_flash(&state, &back, true, &text))
         }
-        Err(reason) => {
+        Err(refusal) => {
             let text = format!(
                 "{} {}",
                 lang.t(T::DialFailed),
-                crate::i18n::translate_error(lang, &reason)
+                crate::i18n::translate_error(lang, &refusal.to_string())
             );
             Ok(redirect_with_flash(&state, &back, false, &text))
         }
