@@ -271,3 +271,230 @@ async fn voicedrop(by_phone: bool, ports: &Ports, media: u16) {
         (Some("voicedrop"), Some("system"))
     );
 }
+
+/// The agent's own token.
+async fn token_of(office: &Office, user: &str) -> String {
+    let path = format!("{}/v1/users/{user}/tokens", office.api);
+    let (_, token) = call(Method::POST, &path, &office.admin, None).await;
+    token["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn click_to_call_rings_the_agents_phone_then_the_lead_and_the_voicedrop_releases_it() {
+    let ports = Ports { rtp: "27400-27499", carrier: 25150, phone: 25151 };
+    let settings = json!({"record_calls": true, "incoming": {"mode": "receive",
+        "distribution": "random", "when_offline": {"action": "busy"}}});
+    let office = office(&ports, "+34910000004", "quima", settings.clone()).await;
+    let message =
+        upload_audio(&office.api, &office.admin, "drop", pcm_tone_wav(700.0, 2.0, 8000, 1)).await;
+    let mut settings = settings;
+    settings["voicedrop_audio_id"] = json!(message);
+    settings["assigned_user_ids"] = json!([office.agent]);
+    put_settings(&office.api, &office.admin, &office.number, settings).await;
+    let agent_token = token_of(&office, &office.agent).await;
+
+    let carrier = office.carrier(&ports, 16400, "1");
+    let lead_hears = Capture::start(16400);
+    let agent_hears = Capture::start(16406);
+    // The agent's phone answers our INVITE and waits for our BYE.
+    let phone = SippBackground::start(
+        "agent_answers_call.xml",
+        &office.sip,
+        &["-s", "quima", "-i", "127.0.0.1", "-p", "25151", "-mp", "16406"],
+    );
+    // Dialled as people write national numbers: the account is in Spain.
+    let (status, placed) = call(
+        Method::POST,
+        &format!("{}/v1/calls", office.api),
+        &agent_token,
+        Some(json!({"to": "600 00 00 42"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{placed}");
+    assert_eq!(
+        (placed["to"].as_str(), placed["from"].as_str()),
+        (Some(LEAD), Some("+34910000004"))
+    );
+    let id = placed["id"].as_str().unwrap().to_owned();
+    let path = format!("{}/v1/calls/{id}", office.api);
+    wait_until("the lead answered", || async {
+        let (_, c) = call(Method::GET, &path, &office.admin, None).await;
+        c["events"].as_array().is_some_and(|e| e.iter().any(|e| e["type"] == "answered"))
+    })
+    .await;
+    // While the agent talks, nobody else may send their voicedrop.
+    let drop_path = format!("{path}/voicedrop");
+    let (status, _) = call(Method::POST, &drop_path, &office.admin, None).await;
+    assert_eq!(status, 403);
+    wait_until("the agent hears the lead", || async {
+        tone_ms(&agent_hears.audio_so_far(), 440.0) >= 300
+    })
+    .await;
+    let (status, body) = call(Method::POST, &drop_path, &agent_token, None).await;
+    assert_eq!(status, 202, "{body}");
+    let phone = phone.finish();
+    assert!(phone.status.success(), "the agent's phone is released with a BYE:\n{}", phone.output);
+    let carrier = carrier.finish();
+    assert!(carrier.status.success(), "the carrier:\n{}", carrier.output);
+    assert!(
+        carrier.output.contains(&format!("request-uri: INVITE sip:{LEAD}@")),
+        "{}",
+        carrier.output
+    );
+    let from = carrier.output.lines().find(|l| l.contains("from: ")).unwrap_or_default().to_owned();
+    assert!(from.contains("+34910000004"), "caller ID is the number: {from}");
+    let message_ms = tone_ms(&lead_hears.audio(), 700.0);
+    assert!((1900..=2100).contains(&message_ms), "the lead heard {message_ms} ms of 2 s");
+
+    wait_until("the call ended", || async {
+        let (_, c) = call(Method::GET, &path, &office.admin, None).await;
+        c["status"] != "in_progress"
+    })
+    .await;
+    let (_, done) = call(Method::GET, &path, &office.admin, None).await;
+    let types: Vec<&str> =
+        done["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["arrived", "answered", "recording_started", "voicedrop", "ended"], "{done}");
+    assert_eq!(done["events"][0]["reason"], "click-to-call, answered on the agent's phone");
+    assert_eq!(
+        (done["direction"].as_str(), done["user_id"].as_str()),
+        (Some("outbound"), Some(office.agent.as_str()))
+    );
+    assert!(done["recording_id"].is_string(), "the number records: {done}");
+}
+
+#[tokio::test]
+async fn the_accounts_country_caller_id_and_allowed_prefixes_apply_to_outbound_calls() {
+    let ports = Ports { rtp: "27500-27599", carrier: 25160, phone: 25161 };
+    let settings = json!({"record_calls": false, "incoming": {"mode": "receive",
+        "distribution": "random", "when_offline": {"action": "busy"}}});
+    let office = office(&ports, "+34910000005", "rosa", settings.clone()).await;
+    let second = number(&office.api, &office.admin, "+34910000006").await;
+    let mut assigned = settings.clone();
+    assigned["assigned_user_ids"] = json!([office.agent]);
+    put_settings(&office.api, &office.admin, &second, assigned.clone()).await;
+    let account_path = format!("{}/v1/account", office.api);
+    let (_, mine) = call(Method::GET, &account_path, &office.admin, None).await;
+    assert_eq!(
+        (mine["country"].as_str(), mine["allowed_prefixes"].clone()),
+        (Some("ES"), json!(["34"]))
+    );
+
+    // Rosa chooses her second number; she dials a national number from her phone.
+    let user_path = format!("{}/v1/users/{}", office.api, office.agent);
+    let (status, body) =
+        call(Method::PATCH, &user_path, &office.admin, Some(json!({"default_number_id": second})))
+            .await;
+    assert_eq!(
+        (status, body["default_number_id"].as_str()),
+        (200, Some(second.as_str())),
+        "{body}"
+    );
+    let carrier = office.carrier(&ports, 16500, "1");
+    let phone = sipp_with(
+        "device_dials_out.xml",
+        &office.sip,
+        &office.phone_args(&["-s", "600000043", "-mp", "16506", "-d", "500"]),
+        &[("caller_tone.wav", &g711_tone_wav(Codec::Pcmu, 1000.0, 5.0))],
+    );
+    assert!(phone.status.success(), "{}", phone.output);
+    let carrier = carrier.finish();
+    assert!(carrier.status.success(), "{}", carrier.output);
+    assert!(carrier.output.contains("request-uri: INVITE sip:+34600000043@"), "{}", carrier.output);
+    let from = carrier.output.lines().find(|l| l.contains("from: ")).unwrap_or_default().to_owned();
+    assert!(from.contains("+34910000006"), "her chosen caller ID: {from}");
+
+    // A number that is not hers cannot be her default; nor can another account's.
+    let (status, other) = call(
+        Method::POST,
+        &format!("{}/v1/accounts", office.api),
+        OPERATOR,
+        Some(json!({"name": "Other", "admin": {"name": "Otto", "email": "otto@other.example",
+            "password": "otto password"}})),
+    )
+    .await;
+    assert_eq!(status, 201, "{other}");
+    let other_admin = other["token"].as_str().unwrap().to_owned();
+    let foreign = number(&office.api, &other_admin, "+34910000007").await;
+    for bad in [foreign.as_str(), "not-an-id"] {
+        let (status, body) =
+            call(Method::PATCH, &user_path, &office.admin, Some(json!({"default_number_id": bad})))
+                .await;
+        assert_eq!(status, 422, "{bad}: {body}");
+    }
+
+    // The admin allows the United Kingdom only: Spain is refused before anything rings,
+    // and the refusal is in the history.
+    let (status, body) = call(
+        Method::PATCH,
+        &account_path,
+        &office.admin,
+        Some(json!({"allowed_prefixes": ["44"], "max_outbound_legs": 5})),
+    )
+    .await;
+    assert_eq!((status, body["allowed_prefixes"].clone()), (200, json!(["44"])), "{body}");
+    // Her phone hears the refusal too: the switch applies the new policy at once.
+    let refused_phone = office.phone_run("device_refused.xml", &["-s", LEAD, "-mp", "16516"]);
+    assert!(refused_phone.status.success(), "{}", refused_phone.output);
+    wait_until("the refused call is in the history", || async {
+        office.calls().await[0]["status"] == "missed"
+    })
+    .await;
+    let refused = office.calls().await[0].clone();
+    assert_eq!(
+        refused["events"].as_array().unwrap().last().unwrap()["reason"],
+        "destination_not_allowed",
+        "{refused}"
+    );
+    let agent_token = token_of(&office, &office.agent).await;
+    let calls_path = format!("{}/v1/calls", office.api);
+    let (status, body) =
+        call(Method::POST, &calls_path, &agent_token, Some(json!({"to": LEAD}))).await;
+    assert_eq!(status, 403, "{body}");
+    let refused = office.calls().await[0].clone();
+    assert_eq!(refused["to"], LEAD);
+    assert_eq!(refused["status"], "missed");
+    assert_eq!(refused["events"][1]["reason"], "destination_not_allowed", "{refused}");
+    for (bad, field) in [
+        (json!({"allowed_prefixes": ["+44"]}), "allowed_prefixes[0]"),
+        (json!({"country": "XX"}), "country"),
+        (json!({"max_outbound_legs": 0}), "max_outbound_legs"),
+        (json!({"default_number_id": foreign}), "default_number_id"),
+    ] {
+        let (status, body) =
+            call(Method::PATCH, &account_path, &office.admin, Some(bad.clone())).await;
+        assert_eq!((status, body["error"]["field"].as_str()), (422, Some(field)), "{bad}: {body}");
+    }
+    let (status, _) =
+        call(Method::PATCH, &account_path, &agent_token, Some(json!({"allowed_prefixes": null})))
+            .await;
+    assert_eq!(status, 403, "agents cannot change the account");
+
+    // A user with no number may not call out: refused, and in the history.
+    let lone = common::sip_agent(&office.api, &office.admin, "sara", "sarasecret1").await;
+    let lone_token = token_of(&office, &lone).await;
+    // New users are assigned to every number: take hers away.
+    put_settings(&office.api, &office.admin, &office.number, assigned.clone()).await;
+    put_settings(&office.api, &office.admin, &second, assigned).await;
+    let (status, body) =
+        call(Method::POST, &calls_path, &lone_token, Some(json!({"to": "+442079460018"}))).await;
+    assert_eq!(status, 403, "{body}");
+    let refused = office.calls().await[0].clone();
+    assert_eq!(
+        (refused["user_id"].as_str(), refused["number_id"].clone()),
+        (Some(lone.as_str()), Value::Null)
+    );
+    assert_eq!(refused["events"][1]["reason"], "no_caller_id", "{refused}");
+    // A caller ID that is not hers, or a number that is not one, is refused by field.
+    let (status, body) = call(
+        Method::POST,
+        &calls_path,
+        &agent_token,
+        Some(json!({"to": "+442079460018", "from_number_id": foreign})),
+    )
+    .await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("from_number_id")), "{body}");
+    let (status, body) =
+        call(Method::POST, &calls_path, &agent_token, Some(json!({"to": "12"}))).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("to")), "{body}");
+}

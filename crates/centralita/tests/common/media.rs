@@ -202,6 +202,13 @@ impl Capture {
         Capture { child, file, port, _dir: dir }
     }
 
+    /// The audio captured so far (tcpdump writes each packet as it comes), for waiting until
+    /// something has been heard.
+    #[allow(dead_code)]
+    pub fn audio_so_far(&self) -> Vec<i16> {
+        rtp_audio(&std::fs::read(&self.file).unwrap_or_default(), self.port)
+    }
+
     /// Stops the capture and returns the decoded audio of the RTP packets, in arrival order.
     ///
     /// tcpdump hands packets over in batches, so stopping it at once could lose the last ones.
