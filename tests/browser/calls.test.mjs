@@ -3,7 +3,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -121,4 +121,95 @@ test("a voicemail left by a SIPp caller appears as a live notification", async (
   assert.equal(await page.textContent("#unread-count"), "1");
   await Promise.all([page.waitForNavigation(), toast.locator("button").click()]);
   assert.equal(await page.textContent("#voicemail-state"), "read");
+});
+
+/** SIPp with a scenario of tests/sipp in a fresh directory holding `files`; resolves with its
+ * exit code and output when it ends (SIPp's own timeout ends a run that would hang). */
+function sippRun(scenario, sipPort, args, files = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "centralita-sipp-"));
+  for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+  const child = spawn("sipp", [
+    `127.0.0.1:${sipPort}`, "-sf", join(root, "tests/sipp", scenario), "-m", "1",
+    "-timeout", "60s", "-timeout_error", "-nostdin", "-trace_err", "-i", "127.0.0.1", ...args,
+  ], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => { output += d; });
+  child.stderr.on("data", (d) => { output += d; });
+  const done = new Promise((resolve) => child.on("exit", (code) => {
+    let logs = "";
+    try { logs = readFileSync(join(dir, `${scenario.replace(".xml", "")}_${child.pid}_errors.log`), "utf8"); } catch (_) { /* none */ }
+    resolve({ code, output: output + logs });
+  }));
+  return { child, done };
+}
+
+/** Two seconds of µ-law silence, for SIPp's rtp_stream. */
+function silenceUlaw(seconds = 2) {
+  const data = Buffer.alloc(8000 * seconds, 0xff);
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0); header.writeUInt32LE(36 + data.length, 4); header.write("WAVE", 8);
+  header.write("fmt ", 12); header.writeUInt32LE(16, 16); header.writeUInt16LE(7, 20);
+  header.writeUInt16LE(1, 22); header.writeUInt32LE(8000, 24); header.writeUInt32LE(8000, 28);
+  header.writeUInt16LE(1, 32); header.writeUInt16LE(8, 34); header.write("data", 36);
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
+
+/** Asks `check` again every 100 ms until it holds (the deadline only turns a hang into a failure). */
+async function eventually(what, check, ms = 30_000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`never happened: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test("click-to-call from the widget's dial box, then its Voicedrop button releases the phone", async () => {
+  const created = await api(server, "POST", "/v1/accounts", server.operator, {
+    name: "dial.example",
+    admin: { name: "Ana", email: "ana@dial.example", password: "admin password", sip_username: "ana-dial", sip_password: "anasipsecret" },
+  });
+  const number = await api(server, "POST", "/v1/numbers", created.token, { e164: "+34910009993", name: "Sales line" });
+  const message = await uploadAudio(server, created.token, "Voicedrop", 2);
+  await api(server, "PUT", `/v1/numbers/${number.id}/settings`, created.token, {
+    record_calls: false, incoming: { mode: "receive", distribution: "random", when_offline: { action: "busy" } },
+    voicedrop_audio_id: message, assigned_user_ids: [created.admin_user_id],
+  });
+  // The carrier on the trunk's outbound URI, and Ana's phone, registered then answering.
+  const phonePort = String(server.sipPort + 2000);
+  const carrier = sippRun("carrier_answers.xml", server.sipPort, ["-p", "5099", "-mp", "16700"], { "carrier_tone.wav": silenceUlaw() });
+  const register = await sippRun("register.xml", server.sipPort, ["-s", "ana-dial", "-au", "ana-dial", "-ap", "anasipsecret", "-p", phonePort]).done;
+  assert.equal(register.code, 0, register.output);
+  const phone = sippRun("agent_answers_call.xml", server.sipPort, ["-s", "ana-dial", "-p", phonePort, "-mp", "16706"]);
+
+  const page = await (await browser.newContext({ locale: "en-US" })).newPage();
+  await signIn(page, server, "ana@dial.example", "admin password");
+  await page.goto(`${server.base}/`);
+  // A national number, as people type it.
+  await page.fill("#dial-to", "600 00 00 42");
+  await Promise.all([page.waitForNavigation(), page.click("form.dial button[type=submit]")]);
+  assert.match(await page.textContent(".flash"), /\+34600000042/);
+  const call = await eventually("the lead answers", async () => {
+    const calls = await api(server, "GET", "/v1/calls", created.token);
+    const found = calls.find((c) => c.to === "+34600000042");
+    return found?.events.some((e) => e.type === "answered") ? found : null;
+  });
+  assert.equal(call.events[0].reason, "click-to-call, answered on the agent's phone");
+  await page.reload();
+  assert.match(await page.textContent(".current-call"), /\+34600000042/);
+  await checkA11y(page, "widget on a call");
+  await screenshot(page, "widget-on-a-call");
+  await Promise.all([page.waitForNavigation(), page.click("#voicedrop")]);
+  const released = await phone.done;
+  assert.equal(released.code, 0, `the phone gets its BYE at once:\n${released.output}`);
+  const lead = await carrier.done;
+  assert.equal(lead.code, 0, `the carrier hears the message, then BYE:\n${lead.output}`);
+  const ended = await eventually("the call ends", async () => {
+    const c = await api(server, "GET", `/v1/calls/${call.id}`, created.token);
+    return c.status !== "in_progress" ? c : null;
+  });
+  assert.deepEqual(ended.events.map((e) => e.type), ["arrived", "answered", "voicedrop", "ended"]);
+  assert.equal(ended.events.at(-1).reason, "voicedrop");
 });
