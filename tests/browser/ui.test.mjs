@@ -304,7 +304,8 @@ test("the online switch changes what the API reports", async () => {
   assert.equal(after.online, false);
   assert.match(await page.textContent("#presence-state"), /no phone registered/);
   await screenshot(page, "widget-online", false);
-  // Click-to-call needs the call layer; today it says so instead of pretending.
+  // Click-to-call needs the call layer, which this UI test server does not run: it says so
+  // (calls.test.mjs places a real one).
   await page.fill("#dial-to", "+34600000001");
   await Promise.all([page.waitForNavigation(), page.click(".dial button")]);
   assert.match(await page.textContent(".flash.bad"), /call layer is not running/);
@@ -320,8 +321,8 @@ test("an agent cannot open admin pages, nor another account's", async () => {
   await signIn(page, server, acme.agent.email, acme.agent.password);
   assert.match(page.url(), /\/history$/);
   const nav = await page.textContent("nav");
-  assert.doesNotMatch(nav, /Settings|Users|Audio/);
-  for (const path of ["/settings", `/settings/${acme.number.id}`, "/users", "/audio", "/ivrs", "/ivrs/new"]) {
+  assert.doesNotMatch(nav, /Settings|Users|Audio|Account/);
+  for (const path of ["/settings", `/settings/${acme.number.id}`, "/users", "/audio", "/ivrs", "/ivrs/new", "/account"]) {
     const response = await page.goto(`${server.base}${path}`);
     assert.equal(response.status(), 403, path);
     assert.equal(await page.textContent("h1"), "Not allowed");
@@ -448,4 +449,38 @@ test("users: add one, see the SIP credentials to copy, change a role", async () 
   await Promise.all([page.waitForNavigation(), page.locator(`tr[data-user-id="${carla.id}"] button`).click()]);
   const changed = await api(server, "GET", `/v1/users/${carla.id}`, acme.token);
   assert.equal(changed.role, "admin");
+});
+
+test("the account page sets the country, the countries calls may reach, the limit and the default caller ID", async () => {
+  const acme = await newAccount(server);
+  const page = await newPage();
+  await signIn(page, server, acme.admin.email, acme.admin.password);
+  await page.goto(`${server.base}/account`);
+  assert.equal(await page.inputValue("#account-country"), "ES");
+  assert.equal(await page.getAttribute("#account-allowed_prefixes", "placeholder"), "34");
+  await checkA11y(page, "account");
+  await screenshot(page, "account");
+  // A refused value is shown by its field, and what was typed is kept.
+  await page.fill("#account-allowed_prefixes", "44 +351");
+  await Promise.all([page.waitForNavigation(), page.click("#account-form button[type=submit]")]);
+  assert.equal(await page.getAttribute("#account-allowed_prefixes", "aria-invalid"), "true");
+  assert.match(await page.textContent("#account-form .field-error"), /international prefix/);
+  assert.equal(await page.inputValue("#account-allowed_prefixes"), "44 +351");
+  const unchanged = await api(server, "GET", "/v1/account", acme.token);
+  assert.deepEqual(unchanged.allowed_prefixes, ["34"]);
+  await page.fill("#account-country", "gb");
+  await page.fill("#account-allowed_prefixes", "44 34");
+  await page.fill("#account-max_outbound_legs", "5");
+  await page.selectOption("#account-default_number_id", acme.number.id);
+  await Promise.all([page.waitForNavigation(), page.click("#account-form button[type=submit]")]);
+  assert.match(await page.textContent(".flash"), /Saved/);
+  const saved = await api(server, "GET", "/v1/account", acme.token);
+  assert.equal(saved.country, "GB");
+  assert.deepEqual(saved.allowed_prefixes, ["44", "34"]);
+  assert.equal(saved.max_outbound_legs, 5);
+  assert.equal(saved.default_number_id, acme.number.id);
+  // Emptied, the prefixes go back to the country's own.
+  await page.fill("#account-allowed_prefixes", "");
+  await Promise.all([page.waitForNavigation(), page.click("#account-form button[type=submit]")]);
+  assert.deepEqual((await api(server, "GET", "/v1/account", acme.token)).allowed_prefixes, ["44"]);
 });

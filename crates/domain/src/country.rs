@@ -7,7 +7,7 @@ use std::str::FromStr;
 use phonenumber::country::Id;
 use phonenumber::{Mode, metadata::DATABASE};
 
-use crate::{E164, E164Error};
+use crate::{E164, E164Error, FieldError, limits};
 
 /// A country by its ISO 3166-1 alpha-2 code (`ES`), one that has a telephone numbering plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,6 +95,24 @@ impl Country {
     }
 }
 
+/// Checks the destination prefixes an account allows (country code and maybe more, digits
+/// without `+`); the refusal names `field[i]`, the first bad one.
+pub fn check_prefixes(field: &str, prefixes: &[String]) -> Result<(), FieldError> {
+    if prefixes.len() > limits::MAX_PREFIXES {
+        return Err(FieldError::new(field, format!("at most {} prefixes", limits::MAX_PREFIXES)));
+    }
+    for (i, prefix) in prefixes.iter().enumerate() {
+        let digits = !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit());
+        if !digits || prefix.starts_with('0') || prefix.len() > E164::MAX_DIGITS {
+            return Err(FieldError::new(
+                format!("{field}[{i}]"),
+                "must be an international prefix: digits without '+', starting with the country code, e.g. 34",
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl FromStr for Country {
     type Err = CountryError;
 
@@ -144,6 +162,16 @@ mod tests {
         let gb = Country::parse("GB").unwrap();
         assert_eq!(gb.normalize("020 7946 0018").unwrap().as_str(), "+442079460018");
         assert_eq!(gb.normalize("00 34 600111222").unwrap().as_str(), "+34600111222");
+    }
+
+    #[test]
+    fn prefixes_are_country_codes_in_digits() {
+        let ok: Vec<String> = vec!["34".into(), "351".into(), "1212".into()];
+        assert!(check_prefixes("allowed_prefixes", &ok).is_ok());
+        for bad in ["+34", "034", "", "3 4", "1234567890123456"] {
+            let error = check_prefixes("allowed_prefixes", &["44".into(), bad.into()]).unwrap_err();
+            assert_eq!(error.field, "allowed_prefixes[1]", "{bad:?}");
+        }
     }
 
     #[test]

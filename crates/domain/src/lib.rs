@@ -18,7 +18,7 @@ mod time;
 mod user;
 
 pub use call::{CallEvent, CallRecord, CallStatus, Cost, Direction, EventKind, HangupBy};
-pub use country::{Country, CountryError, DialError};
+pub use country::{Country, CountryError, DialError, check_prefixes};
 pub use document::{
     Document, DocumentError, FieldError, RefTarget, Reference, check_name, parse_document,
 };
@@ -48,4 +48,8 @@ pub mod limits {
     pub const IVR_TIMEOUT_S: std::ops::RangeInclusive<u32> = 1..=60;
     /// Range of how many times an IVR prompt is played while nothing is pressed.
     pub const IVR_REPEATS: std::ops::RangeInclusive<u32> = 1..=10;
+    /// Most destination prefixes an account may allow.
+    pub const MAX_PREFIXES: usize = 100;
+    /// Range of an account's own limit on external legs at once.
+    pub const MAX_OUTBOUND_LEGS: std::ops::RangeInclusive<u32> = 1..=10_000;
 }

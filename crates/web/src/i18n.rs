@@ -287,6 +287,18 @@ catalog! {
     TabIvrs => "IVR", "IVR";
     TabSettings => "Settings", "Ajustes";
     TabUsers => "Users", "Usuarios";
+    TabAccount => "Account", "Cuenta";
+    AccountTitle => "Account", "Cuenta";
+    AccountNameHint => "The company's name, as its users see it.", "El nombre de la empresa, tal como lo ven sus usuarios.";
+    Country => "Country", "País";
+    CountryHint => "Two-letter ISO code, e.g. ES. Numbers dialled without + are read as numbers of this country.", "Código ISO de dos letras, p. ej. ES. Los números marcados sin + se leen como números de este país.";
+    AllowedPrefixes => "Countries calls may reach", "Países a los que se puede llamar";
+    AllowedPrefixesHint => "Country codes separated by spaces, e.g. 34 351. Outbound, forwarded and transferred calls elsewhere are refused. Empty: only the account's own country.", "Prefijos de país separados por espacios, p. ej. 34 351. Las llamadas salientes, desviadas y transferidas a otros destinos se rechazan. Vacío: solo el país de la cuenta.";
+    MaxOutboundLegs => "Most external calls at once", "Máximo de llamadas externas a la vez";
+    MaxOutboundLegsHint => "Outbound, forwarded and transferred calls up at the same time. Empty: the server's limit.", "Llamadas salientes, desviadas y transferidas al mismo tiempo. Vacío: el límite del servidor.";
+    DefaultCallerId => "Default caller ID", "Número saliente por defecto";
+    DefaultCallerIdHint => "The number leads see when an agent has not chosen one, if it is assigned to that agent.", "El número que ven los clientes cuando un agente no ha elegido uno, si está asignado a ese agente.";
+    NoDefaultCallerId => "None: each agent's first number", "Ninguno: el primer número de cada agente";
     TabVoicemails => "Voicemail", "Buzón de voz";
     Timeline => "What happened", "Qué pasó";
     To => "To", "A";
@@ -668,6 +680,45 @@ pub(crate) fn translate_error(lang: Lang, message: &str) -> String {
             "must list at least one user; leave it out to ring every assigned agent",
             "escoge al menos un usuario, o ninguno para llamar a todos",
         ),
+        (
+            "must be an ISO 3166-1 alpha-2 country code with a numbering plan, e.g. ES",
+            "debe ser un código de país ISO 3166-1 de dos letras con plan de numeración, p. ej. ES",
+        ),
+        (
+            "must be an international prefix: digits without '+', starting with the country code, e.g. 34",
+            "debe ser un prefijo internacional: dígitos sin '+', empezando por el del país, p. ej. 34",
+        ),
+        ("is not a number of this account", "no es un número de esta cuenta"),
+        ("is not one of your numbers", "no es uno de tus números"),
+        (
+            "is not one of the numbers assigned to this user",
+            "no es uno de los números asignados a este usuario",
+        ),
+        (
+            "no number is assigned to you to call from",
+            "no tienes ningún número asignado desde el que llamar",
+        ),
+        (
+            "the destination is outside the countries this account may call",
+            "el destino está fuera de los países a los que esta cuenta puede llamar",
+        ),
+        (
+            "you have no registered phone to ring: sign in to a SIP phone first",
+            "no tienes ningún teléfono registrado al que llamar: conecta primero un teléfono SIP",
+        ),
+        ("you are already on a call", "ya estás en una llamada"),
+        (
+            "no trunk is configured to place outbound calls",
+            "no hay ninguna troncal configurada para llamadas salientes",
+        ),
+        (
+            "the server is stopping; try again in a moment",
+            "el servidor se está deteniendo; inténtalo de nuevo en un momento",
+        ),
+        (
+            "your phones could not be rung; try again",
+            "no se ha podido llamar a tus teléfonos; inténtalo de nuevo",
+        ),
     ];
     if let Some((_, es)) = exact.iter().find(|(en, _)| *en == message) {
         return (*es).to_owned();
@@ -675,6 +726,12 @@ pub(crate) fn translate_error(lang: Lang, message: &str) -> String {
     // serde's wording for an E.164 field: `"600 000 000" is not E.164: <the rule>`.
     if let Some((value, rule)) = message.split_once(" is not E.164: ") {
         return format!("{value} no es un número E.164: {}", translate_error(lang, rule));
+    }
+    if let Some(rest) = message.strip_prefix("not a number of ") {
+        let country = rest.split(':').next().unwrap_or("");
+        return format!(
+            "no es un número de {country}: márcalo como +<prefijo del país><número>, p. ej. +34600111222"
+        );
     }
     if let Some(rest) = message.strip_prefix("must be between ") {
         return format!("debe estar entre {}", rest.replace(" and ", " y "));

@@ -141,6 +141,7 @@ pub(crate) enum Tab {
     Ivrs,
     Audio,
     Users,
+    Account,
     History,
     Voicemails,
 }
@@ -237,6 +238,7 @@ pub(crate) async fn page(
                                 li { a href="/ivrs" aria-current=[tab(Tab::Ivrs)] { (lang.t(T::TabIvrs)) } }
                                 li { a href="/audio" aria-current=[tab(Tab::Audio)] { (lang.t(T::TabAudio)) } }
                                 li { a href="/users" aria-current=[tab(Tab::Users)] { (lang.t(T::TabUsers)) } }
+                                li { a href="/account" aria-current=[tab(Tab::Account)] { (lang.t(T::TabAccount)) } }
                             }
                             li { a href="/history" aria-current=[tab(Tab::History)] { (lang.t(T::TabHistory)) } }
                             li {

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use centralita_domain::{AccountId, Country, Document, FieldError, NumberId, Role};
+use centralita_domain::{AccountId, Country, Document, FieldError, NumberId, Role, limits};
 use centralita_store::AccountUpdate;
 use serde::Deserialize;
 
@@ -168,9 +168,6 @@ pub(crate) struct UpdateAccount {
     default_number_id: Option<Option<NumberId>>,
 }
 
-/// Most allowed prefixes an account may list.
-const MAX_PREFIXES: usize = 100;
-
 impl Document for UpdateAccount {
     type Raw = Self;
 
@@ -179,24 +176,10 @@ impl Document for UpdateAccount {
             centralita_domain::check_name("name", name)?;
         }
         if let Some(Some(prefixes)) = &raw.allowed_prefixes {
-            if prefixes.len() > MAX_PREFIXES {
-                return Err(FieldError::new(
-                    "allowed_prefixes",
-                    format!("at most {MAX_PREFIXES} prefixes"),
-                ));
-            }
-            for (i, prefix) in prefixes.iter().enumerate() {
-                let digits = !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit());
-                if !digits || prefix.starts_with('0') || prefix.len() > 15 {
-                    return Err(FieldError::new(
-                        format!("allowed_prefixes[{i}]"),
-                        "must be an international prefix: digits without '+', starting with the country code, e.g. 34",
-                    ));
-                }
-            }
+            centralita_domain::check_prefixes("allowed_prefixes", prefixes)?;
         }
         if let Some(Some(max)) = raw.max_outbound_legs
-            && !(1..=10_000).contains(&max)
+            && !limits::MAX_OUTBOUND_LEGS.contains(&max)
         {
             return Err(FieldError::new("max_outbound_legs", "must be between 1 and 10000"));
         }

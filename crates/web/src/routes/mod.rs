@@ -1,5 +1,6 @@
 //! The pages, one module per screen of the article, and the router that serves them.
 
+mod account;
 mod audio;
 mod history;
 mod ivrs;
@@ -43,6 +44,7 @@ pub(crate) fn router(state: WebState) -> Router {
         .route("/audio/{audio_id}/delete", post(audio::delete))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{user_id}/role", post(users::set_role))
+        .route("/account", get(account::show).post(account::save))
         .route("/history", get(history::list))
         .route("/history/{call_id}", get(history::show))
         .route("/recordings/{file}", get(history::recording))
