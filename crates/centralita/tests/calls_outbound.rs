@@ -103,6 +103,14 @@ impl Office {
     }
 }
 
+/// The carrier got the call for `to` (the Request-URI user part) from `from` (caller ID).
+fn assert_reached(carrier: &SippRun, to: &str, from: &str) {
+    let uri = format!("request-uri: INVITE sip:{to}@");
+    assert!(carrier.output.contains(&uri), "{}", carrier.output);
+    let seen = carrier.output.lines().find(|l| l.contains("from: ")).unwrap_or_default();
+    assert!(seen.contains(from), "the caller ID is {from}: {seen}");
+}
+
 #[tokio::test]
 async fn an_agents_phone_dials_a_lead_over_the_trunk_with_the_agents_number() {
     let ports = Ports { rtp: "27100-27199", carrier: 25130, phone: 25131 };
@@ -121,13 +129,7 @@ async fn an_agents_phone_dials_a_lead_over_the_trunk_with_the_agents_number() {
     assert!(phone.status.success(), "the phone's call failed:\n{}", phone.output);
     let carrier = carrier.finish();
     assert!(carrier.status.success(), "the carrier failed:\n{}", carrier.output);
-    assert!(
-        carrier.output.contains(&format!("request-uri: INVITE sip:{LEAD}@")),
-        "{}",
-        carrier.output
-    );
-    let from = carrier.output.lines().find(|l| l.contains("from: ")).unwrap_or_default().to_owned();
-    assert!(from.contains("+34910000001"), "caller ID is the agent's number: {from}");
+    assert_reached(&carrier, LEAD, "+34910000001");
     assert_tone("the agent hears the lead", &heard.audio(), 8000.0, 440.0, 1000.0);
 
     wait_until("the call is in the history, ended", || async {
@@ -336,13 +338,7 @@ async fn click_to_call_rings_the_agents_phone_then_the_lead_and_the_voicedrop_re
     assert!(phone.status.success(), "the agent's phone is released with a BYE:\n{}", phone.output);
     let carrier = carrier.finish();
     assert!(carrier.status.success(), "the carrier:\n{}", carrier.output);
-    assert!(
-        carrier.output.contains(&format!("request-uri: INVITE sip:{LEAD}@")),
-        "{}",
-        carrier.output
-    );
-    let from = carrier.output.lines().find(|l| l.contains("from: ")).unwrap_or_default().to_owned();
-    assert!(from.contains("+34910000004"), "caller ID is the number: {from}");
+    assert_reached(&carrier, LEAD, "+34910000004");
     let message_ms = tone_ms(&lead_hears.audio(), 700.0);
     assert!((1900..=2100).contains(&message_ms), "the lead heard {message_ms} ms of 2 s");
 
@@ -400,9 +396,8 @@ async fn the_accounts_country_caller_id_and_allowed_prefixes_apply_to_outbound_c
     assert!(phone.status.success(), "{}", phone.output);
     let carrier = carrier.finish();
     assert!(carrier.status.success(), "{}", carrier.output);
-    assert!(carrier.output.contains("request-uri: INVITE sip:+34600000043@"), "{}", carrier.output);
-    let from = carrier.output.lines().find(|l| l.contains("from: ")).unwrap_or_default().to_owned();
-    assert!(from.contains("+34910000006"), "her chosen caller ID: {from}");
+    // Her chosen caller ID.
+    assert_reached(&carrier, "+34600000043", "+34910000006");
 
     // A number that is not hers cannot be her default; nor can another account's.
     let (status, other) = call(

@@ -132,6 +132,37 @@ macro_rules! visible_call {
     };
 }
 
+/// Inserts a call: in progress, or (`ended`) already over with that status and end.
+async fn insert_call(
+    conn: &mut sqlx::SqliteConnection,
+    account: AccountId,
+    call: &NewCall,
+    ended: Option<(CallStatus, Millis)>,
+) -> Result<CallId, StoreError> {
+    let id = call.id.unwrap_or_else(|| CallId::from_uuid(new_uuid()));
+    let (status, ended_ms) = match ended {
+        Some((status, at)) => (status, Some(at.0)),
+        None => (CallStatus::InProgress, None),
+    };
+    sqlx::query(
+        "INSERT INTO calls (id, account_id, number_id, user_id, direction, from_party, to_party, status, started_ms, ended_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id.to_string())
+    .bind(account.to_string())
+    .bind(call.number_id.map(|n| n.to_string()))
+    .bind(call.user_id.map(|u| u.to_string()))
+    .bind(direction_name(call.direction))
+    .bind(&call.from)
+    .bind(&call.to)
+    .bind(status.as_str())
+    .bind(call.started_at.0)
+    .bind(ended_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
 fn direction_name(direction: Direction) -> &'static str {
     match direction {
         Direction::Inbound => "inbound",
@@ -234,22 +265,8 @@ impl Store {
         account: AccountId,
         call: &NewCall,
     ) -> Result<CallId, StoreError> {
-        let id = call.id.unwrap_or_else(|| CallId::from_uuid(new_uuid()));
-        sqlx::query(
-            "INSERT INTO calls (id, account_id, number_id, user_id, direction, from_party, to_party, status, started_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'in_progress', ?)",
-        )
-        .bind(id.to_string())
-        .bind(account.to_string())
-        .bind(call.number_id.map(|n| n.to_string()))
-        .bind(call.user_id.map(|u| u.to_string()))
-        .bind(direction_name(call.direction))
-        .bind(&call.from)
-        .bind(&call.to)
-        .bind(call.started_at.0)
-        .execute(&self.pool)
-        .await?;
-        Ok(id)
+        let mut conn = self.pool.acquire().await?;
+        insert_call(&mut conn, account, call, None).await
     }
 
     /// Records an outbound attempt refused before anything was dialled: the call, its
@@ -261,7 +278,6 @@ impl Store {
         how: &str,
         reason: &str,
     ) -> Result<CallId, StoreError> {
-        let id = call.id.unwrap_or_else(|| CallId::from_uuid(new_uuid()));
         let at = call.started_at;
         let events = [
             CallEvent {
@@ -281,21 +297,7 @@ impl Store {
             },
         ];
         let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO calls (id, account_id, number_id, user_id, direction, from_party, to_party, status, started_ms, ended_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'missed', ?, ?)",
-        )
-        .bind(id.to_string())
-        .bind(account.to_string())
-        .bind(call.number_id.map(|n| n.to_string()))
-        .bind(call.user_id.map(|u| u.to_string()))
-        .bind(direction_name(call.direction))
-        .bind(&call.from)
-        .bind(&call.to)
-        .bind(at.0)
-        .bind(at.0)
-        .execute(&mut *tx)
-        .await?;
+        let id = insert_call(&mut tx, account, call, Some((CallStatus::Missed, at))).await?;
         for (seq, event) in events.iter().enumerate() {
             let json =
                 serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -143,6 +143,7 @@ catalog! {
     DialFrom => "Call from number", "Llamar desde el número";
     DialLabel => "Number to call", "Número al que llamar";
     DialNoNumber => "You have no assigned number to call from.", "No tienes ningún número asignado desde el que llamar.";
+    CallRinging => "ringing…", "sonando…";
     Dialing => "Calling", "Llamando a";
     Direction => "Direction", "Dirección";
     DistLongestIdle => "Longest idle", "Mayor inactividad";

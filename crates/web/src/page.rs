@@ -379,11 +379,13 @@ fn current_call(
                             Direction::Outbound => T::Outbound,
                         }))
                         " · "
-                        span.call-timer data-since=(call.answered_at.unwrap_or(call.started_at).0) {
-                            "0:00"
+                        @match call.answered_at {
+                            Some(answered) => span.call-timer data-since=(answered.0) { "0:00" },
+                            None => span #call-ringing { (lang.t(T::CallRinging)) },
                         }
                     }
-                    @if call.direction == Direction::Outbound {
+                    // The voicedrop is for a lead who answered (their voicemail box, usually).
+                    @if call.direction == Direction::Outbound && call.answered_at.is_some() {
                         form method="post" action=(format!("/calls/{}/voicedrop", call.call_id)) {
                             (csrf_field(csrf))
                             input type="hidden" name="next" value=(next);
