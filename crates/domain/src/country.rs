@@ -164,6 +164,16 @@ mod tests {
         assert_eq!(gb.normalize("00 34 600111222").unwrap().as_str(), "+34600111222");
     }
 
+    proptest::proptest! {
+        // Whatever is typed into a dial box or a phone, the answer is a number or a refusal.
+        #[test]
+        fn dialling_anything_never_panics(dialled in "[0-9+ ()#*.-]{0,40}|\\PC{0,40}") {
+            if let Ok(e164) = es().normalize(&dialled) {
+                proptest::prop_assert!(E164::parse(e164.as_str()).is_ok());
+            }
+        }
+    }
+
     #[test]
     fn prefixes_are_country_codes_in_digits() {
         let ok: Vec<String> = vec!["34".into(), "351".into(), "1212".into()];
