@@ -161,6 +161,8 @@ enum Voicemail {
 #[derive(Debug)]
 pub(crate) struct Call {
     account: AccountId,
+    /// When it arrived (or was placed).
+    started: Millis,
     from: String,
     caller: CallerLeg,
     agents: Vec<OutLeg>,
@@ -355,7 +357,9 @@ impl Switch {
             final_sent: false,
             gone: false,
         };
-        self.calls.calls.insert(call, Call::new(account, from, caller, forward_to, user_id));
+        let started = self.wall(now);
+        let record = Call::new(account, started, from, caller, forward_to, user_id);
+        self.calls.calls.insert(call, record);
         if let Some(user) = user_id {
             self.engage(user, call);
         }
@@ -1227,7 +1231,25 @@ impl Switch {
             self.push(Output::Media(MediaCommand::StopVoicemail { call }));
             return;
         }
+        if let Some(started) = self.unqueue(call) {
+            // Gone before its account's engine could take it: it ends here.
+            let reason = centralita_routing::EndReason::CallerHungUp;
+            self.push_ended_event(now, call, started, reason, centralita_domain::HangupBy::Caller);
+            return self.end(now, call);
+        }
         self.feed(now, call, |e, w| e.handle_hangup(w, call, Party::Caller));
+    }
+
+    /// Takes `call` out of its account's waiting list if it waits there for the account's
+    /// users to be read; returns when it started.
+    fn unqueue(&mut self, call: CallId) -> Option<Millis> {
+        let (account, started) = self.calls.calls.get(&call).map(|c| (c.account, c.started))?;
+        let Some(AccountRouting::Loading(waiting)) = self.calls.accounts.get_mut(&account) else {
+            return None;
+        };
+        let before = waiting.len();
+        waiting.retain(|(c, _, _)| *c != call);
+        (waiting.len() < before).then_some(started)
     }
 
     /// A dialog of a call ended.
@@ -1432,6 +1454,9 @@ impl Switch {
     /// The media engine reports on a leg.
     pub fn handle_media_event(&mut self, now: Instant, leg: LegId, event: MediaEvent) {
         let Some(&reference) = self.calls.legs.get(&leg) else { return };
+        if matches!(event, MediaEvent::Failed) {
+            return self.leg_unusable(now, reference);
+        }
         let call = match reference {
             LegRef::Caller(call) => call,
             // The external leg reports the end of a voicedrop message played to it.
@@ -1478,17 +1503,38 @@ impl Switch {
                     });
                 }
             }
-            MediaEvent::Failed => {
-                // No media for the caller: end the call rather than leave it silent.
-                let gone = self.calls.calls.get(&call).is_some_and(|c| c.caller.answered);
-                if gone {
-                    self.hang_up_caller(now, call);
-                } else {
-                    self.reject_caller(now, call, 503, "media unavailable");
-                }
-                self.caller_left(now, call);
-            }
+            MediaEvent::Failed => {}
         }
+    }
+
+    /// A leg's RTP port could not be bound (another program holds it): the port leaves the
+    /// pool for good. An agent's phone or an external leg is given up like a leg that failed
+    /// (the engine goes on to the next agent or the offline action); without media for the
+    /// caller, the call ends rather than stay silent.
+    fn leg_unusable(&mut self, now: Instant, reference: LegRef) {
+        let call = reference.call();
+        let port = match reference {
+            LegRef::Caller(_) => self.calls.calls.get(&call).map(|c| c.caller.port),
+            _ => self.out_leg_mut(reference).map(|l| l.port),
+        };
+        if let Some(port) = port {
+            self.ports.retire(port);
+        }
+        if let LegRef::Caller(_) = reference {
+            let answered = self.calls.calls.get(&call).is_some_and(|c| c.caller.answered);
+            if answered {
+                self.hang_up_caller(now, call);
+            } else {
+                self.reject_caller(now, call, 503, "media unavailable");
+            }
+            return self.caller_left(now, call);
+        }
+        let user = self.out_leg_mut(reference).and_then(|l| l.user);
+        self.close_out_leg(now, reference);
+        if let Some(leg) = self.out_leg_mut(reference) {
+            leg.status = 503;
+        }
+        self.out_failed(now, call, reference, user, 503);
     }
 
     // ------------------------------------------------------------------ the end

@@ -699,3 +699,46 @@ fn the_account_policy_refuses_a_forward_outside_its_prefixes() {
     w.call();
     assert!(w.incoming_invite(CARRIER).is_some(), "{:#?}", w.wire);
 }
+
+/// The media leg whose RTP port is the one in the SDP of `invite`.
+fn leg_of(w: &World, invite: &Request) -> centralita_b2bua::LegId {
+    let sdp = String::from_utf8_lossy(&invite.body).into_owned();
+    let port: u16 = sdp
+        .lines()
+        .find_map(|l| l.strip_prefix("m=audio "))
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .expect("an audio line");
+    w.media
+        .iter()
+        .find_map(|c| match c {
+            MediaCommand::CreateLeg { leg, port: p, .. } if *p == port => Some(*leg),
+            _ => None,
+        })
+        .expect("the leg was created")
+}
+
+#[test]
+fn an_agent_leg_whose_port_is_busy_is_given_up_and_the_other_agent_takes_the_call() {
+    let mut w = World::new(
+        settings(OfflineAction::Busy, vec![user(1), user(2)]),
+        vec![online(1), online(2)],
+    );
+    w.register(1, "198.51.100.7:5062");
+    w.register(2, "198.51.100.8:5062");
+    w.call();
+    let (k1, i1) = w.incoming_invite("198.51.100.7:5062").unwrap();
+    let (k2, i2) = w.incoming_invite("198.51.100.8:5062").unwrap();
+    w.phone_responds("198.51.100.7:5062", k1, &i1, 180, None);
+    // Another program holds the port of agent 1's leg: the media engine cannot bind it.
+    let busy = leg_of(&w, &i1);
+    let now = w.now;
+    w.switch.handle_media_event(now, busy, MediaEvent::Failed);
+    w.settle();
+    assert!(w.wire.iter().any(|l| l == "switch->198.51.100.7:5062 CANCEL"), "{:#?}", w.wire);
+    assert!(!w.switch.is_engaged(user(1)));
+    assert!(!w.has_response(CARRIER, 503), "the call goes on");
+    w.phone_responds("198.51.100.8:5062", k2, &i2, 200, Some(42000));
+    assert!(w.has_response(CARRIER, 200));
+    assert!(w.switch.is_engaged(user(2)));
+}

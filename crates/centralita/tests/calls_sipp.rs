@@ -130,3 +130,61 @@ async fn agent_hang_up_ends_the_callers_leg() {
     assert_eq!(ended["hangup_by"], "callee");
     assert!(ended["talk_ms"].as_u64().unwrap() >= 900, "{ended}");
 }
+
+#[tokio::test]
+async fn an_rtp_port_held_by_another_program_costs_one_call_not_one_per_round() {
+    // Room for three legs (32600, 32602, 32604); another program holds the first port.
+    let s = setup("32600-32605", 25066).await;
+    let _squatter = std::net::UdpSocket::bind("127.0.0.1:32600").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let template = std::fs::read_to_string(common::scenarios().join("caller_refused.xml")).unwrap();
+    let refused = dir.path().join("caller_refused.xml");
+    std::fs::write(&refused, template.replace("EXPECTED_STATUS", "503")).unwrap();
+    // Ana is offline for this call: whether routing has begun or not when the media fails,
+    // no phone is involved.
+    let users = call(Method::GET, &format!("{}/v1/users", s.api), &s.admin, None).await.1;
+    let ana = users.as_array().unwrap().iter().find(|u| u["name"] == "ana").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    set_online(&s.api, &s.admin, &ana, false).await;
+    let caller = sipp(
+        refused.to_str().unwrap(),
+        &s.sip,
+        &["-s", "+34910000001", "-i", "127.0.0.1", "-mp", "16090"],
+    );
+    assert_passed("the caller whose leg got the busy port (503)", &caller);
+    wait_until("the refused call ended", || async {
+        s.last_call().await["status"].as_str().is_some_and(|status| status != "in_progress")
+    })
+    .await;
+    set_online(&s.api, &s.admin, &ana, true).await;
+    wait_until("ana is available again", || async {
+        call(Method::GET, &format!("{}/v1/users/{ana}", s.api), &s.admin, None).await.1["available"]
+            == true
+    })
+    .await;
+    // The busy port is out of the pool: round after round, calls get the two others.
+    for round in 0..3 {
+        let phone = SippBackground::start(
+            "agent_hangs_up.xml",
+            &s.sip,
+            &["-s", "ana", "-i", "127.0.0.1", "-p", "25066", "-mp", "16100", "-d", "200"],
+        );
+        let caller = sipp(
+            "caller_waits_bye.xml",
+            &s.sip,
+            &["-s", "+34910000001", "-i", "127.0.0.1", "-mp", "16110"],
+        );
+        assert_passed(&format!("caller of round {round}"), &caller);
+        assert_passed(&format!("agent's phone of round {round}"), &phone.finish());
+        wait_until("the call ended and every online agent is free again", || async {
+            let users = call(Method::GET, &format!("{}/v1/users", s.api), &s.admin, None).await.1;
+            let free = users.as_array().is_some_and(|users| {
+                users.iter().all(|u| u["online"] == false || u["available"] == true)
+            });
+            free && s.last_call().await["status"] == "answered"
+        })
+        .await;
+    }
+}

@@ -151,7 +151,8 @@ impl Switch {
         };
         let from = dialing.number.e164.to_string();
         let owner = Some(dialing.user);
-        let record = Call::new(dialing.account, from, caller, Some(dialing.to.clone()), owner);
+        let to = Some(dialing.to.clone());
+        let record = Call::new(dialing.account, dialing.started, from, caller, to, owner);
         self.calls.calls.insert(call, record);
         let origin = Origin::Device { user: dialing.user, to: dialing.to, how: HOW };
         self.hand_over(now, dialing.account, call, dialing.number, origin);
@@ -236,6 +237,24 @@ impl Switch {
         reason: EndReason,
         hangup_by: HangupBy,
     ) {
+        self.push_ended_event(now, call, started, reason, hangup_by);
+        let at = self.wall(now);
+        let ended =
+            HistoryOp::Ended { call, at, status: CallStatus::Missed, answered: None, cost: None };
+        self.push(Output::History(ended));
+    }
+}
+
+impl Switch {
+    /// The `ended` event of a call the engine never had (it ended before routing began).
+    pub(super) fn push_ended_event(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        started: Millis,
+        reason: EndReason,
+        hangup_by: HangupBy,
+    ) {
         let at = self.wall(now);
         let duration_ms = u64::try_from(at.0 - started.0).unwrap_or(0);
         let event = CallEvent {
@@ -244,9 +263,6 @@ impl Switch {
             kind: EventKind::Ended { hangup_by, duration_ms, talk_ms: 0, cost: None },
         };
         self.push(Output::History(HistoryOp::Event { call, event }));
-        let ended =
-            HistoryOp::Ended { call, at, status: CallStatus::Missed, answered: None, cost: None };
-        self.push(Output::History(ended));
     }
 }
 
@@ -254,6 +270,7 @@ impl Call {
     /// A call whose caller leg is up: no agent, forward or voicemail yet.
     pub(super) fn new(
         account: AccountId,
+        started: Millis,
         from: String,
         caller: CallerLeg,
         forward_to: Option<E164>,
@@ -261,6 +278,7 @@ impl Call {
     ) -> Self {
         Self {
             account,
+            started,
             from,
             caller,
             agents: Vec::new(),
