@@ -189,6 +189,7 @@ test("click-to-call from the widget's dial box, then its Voicedrop button releas
   await page.goto(`${server.base}/`);
   // A national number, as people type it.
   await page.fill("#dial-to", "600 00 00 42");
+  await page.check("#dial-remember");
   await Promise.all([page.waitForNavigation(), page.click("form.dial button[type=submit]")]);
   assert.match(await page.textContent(".flash"), /\+34600000042/);
   const call = await eventually("the lead answers", async () => {
@@ -197,6 +198,9 @@ test("click-to-call from the widget's dial box, then its Voicedrop button releas
     return found?.events.some((e) => e.type === "answered") ? found : null;
   });
   assert.equal(call.events[0].reason, "click-to-call, answered on the agent's phone");
+  // The number is now Ana's default caller ID, for her phone's calls too.
+  const ana = await api(server, "GET", `/v1/users/${created.admin_user_id}`, created.token);
+  assert.equal(ana.default_number_id, number.id);
   await page.reload();
   assert.match(await page.textContent(".current-call"), /\+34600000042/);
   await checkA11y(page, "widget on a call");

@@ -141,6 +141,7 @@ catalog! {
     DialButton => "Call", "Llamar";
     DialFailed => "The call could not be placed:", "No se pudo realizar la llamada:";
     DialFrom => "Call from number", "Llamar desde el número";
+    DialRemember => "Use this number by default", "Usar este número por defecto";
     DialLabel => "Number to call", "Número al que llamar";
     DialNoNumber => "You have no assigned number to call from.", "No tienes ningún número asignado desde el que llamar.";
     CallRinging => "ringing…", "sonando…";

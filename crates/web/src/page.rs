@@ -346,6 +346,10 @@ pub(crate) async fn widget(state: &WebState, signed: &Signed) -> Result<Markup, 
                         }
                     }
                 }
+                div.choice {
+                    input #dial-remember type="checkbox" name="remember" value="true";
+                    label for="dial-remember" { (lang.t(T::DialRemember)) }
+                }
                 button type="submit" { (lang.t(T::DialButton)) }
             }
         }

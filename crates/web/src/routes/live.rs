@@ -12,6 +12,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use centralita_domain::{CallId, CallStatus, Direction, NumberId};
+use centralita_store::{StoreError, UserUpdate};
 use futures::{Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -106,8 +107,17 @@ pub(crate) async fn dial(
         Some(raw) => Some(parse_id::<NumberId>(raw)?),
         None => None,
     };
-    let live: &dyn centralita_api::LiveState = state.live();
     let who = (signed.account(), signed.user.id);
+    // "Use this number by default": also for calls dialled on the phone. A number that is
+    // not theirs is refused below by the click-to-call's own check.
+    if let (Some(number), Some("true")) = (from, posted.form.get("remember")) {
+        let update = UserUpdate { default_number: Some(Some(number)), ..UserUpdate::default() };
+        match state.store().update_user(who.0, who.1, &update).await {
+            Ok(_) | Err(StoreError::Invalid(_)) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let live: &dyn centralita_api::LiveState = state.live();
     match centralita_api::click_to_call(state.store(), live, who, to, from).await {
         Ok(placed) => {
             let text = format!("{} {}", lang.t(T::Dialing), placed.to);
