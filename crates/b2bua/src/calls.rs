@@ -814,6 +814,13 @@ impl Switch {
     }
 
     fn offer(&mut self, now: Instant, call: CallId, user: UserId, devices: &[String]) {
+        if self.calls.dialing.values().any(|d| d.user == user) {
+            // Their phones ring for their own click-to-call (the engine does not know of it
+            // until one answers): busy here, as the phone itself would say.
+            return self.feed(now, call, |engine, wall| {
+                engine.handle_offer(wall, call, user, OfferOutcome::Failed { status: 486 });
+            });
+        }
         let bindings: Vec<crate::registrar::Binding> = self
             .registrar
             .bindings(user)

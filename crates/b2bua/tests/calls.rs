@@ -742,3 +742,22 @@ fn an_agent_leg_whose_port_is_busy_is_given_up_and_the_other_agent_takes_the_cal
     assert!(w.has_response(CARRIER, 200));
     assert!(w.switch.is_engaged(user(2)));
 }
+
+#[test]
+fn an_inbound_call_does_not_ring_an_agent_whose_phone_rings_for_their_click_to_call() {
+    let mut w = World::new(
+        settings(OfflineAction::Busy, vec![user(1), user(2)]),
+        vec![online(1), online(2)],
+    );
+    w.register(1, "198.51.100.7:5062");
+    w.register(2, "198.51.100.8:5062");
+    click(&mut w).unwrap();
+    let (k1, i1) = w.incoming_invite("198.51.100.7:5062").expect("the click-to-call rings");
+    w.phone_responds("198.51.100.7:5062", k1, &i1, 180, None);
+    w.call();
+    assert!(
+        w.incoming_invite("198.51.100.7:5062").is_none(),
+        "agent 1 is busy with their own call"
+    );
+    assert!(w.incoming_invite("198.51.100.8:5062").is_some(), "agent 2 rings");
+}
