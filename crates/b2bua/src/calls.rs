@@ -1510,6 +1510,7 @@ impl Switch {
                     });
                 }
             }
+            // Handled above, for every kind of leg.
             MediaEvent::Failed => {}
         }
     }
@@ -1538,9 +1539,6 @@ impl Switch {
         }
         let user = self.out_leg_mut(reference).and_then(|l| l.user);
         self.close_out_leg(now, reference);
-        if let Some(leg) = self.out_leg_mut(reference) {
-            leg.status = 503;
-        }
         self.out_failed(now, call, reference, user, 503);
     }
 

@@ -404,6 +404,17 @@ fn settings(when_offline: OfflineAction, users: Vec<UserId>) -> NumberSettings {
     }
 }
 
+/// Agents 1 and 2 online, both assigned, each with a phone registered.
+fn two_agents() -> World {
+    let mut w = World::new(
+        settings(OfflineAction::Busy, vec![user(1), user(2)]),
+        vec![online(1), online(2)],
+    );
+    w.register(1, "198.51.100.7:5062");
+    w.register(2, "198.51.100.8:5062");
+    w
+}
+
 fn online(n: u8) -> AgentInfo {
     AgentInfo {
         user_id: user(n),
@@ -517,12 +528,7 @@ fn agent_hangs_up_and_the_caller_gets_bye() {
 
 #[test]
 fn two_agents_ring_at_once_and_the_second_is_cancelled_when_the_first_answers() {
-    let mut w = World::new(
-        settings(OfflineAction::Busy, vec![user(1), user(2)]),
-        vec![online(1), online(2)],
-    );
-    w.register(1, "198.51.100.7:5062");
-    w.register(2, "198.51.100.8:5062");
+    let mut w = two_agents();
     w.call();
     let (k1, i1) = w.incoming_invite("198.51.100.7:5062").unwrap();
     let (k2, i2) = w.incoming_invite("198.51.100.8:5062").unwrap();
@@ -720,12 +726,7 @@ fn leg_of(w: &World, invite: &Request) -> centralita_b2bua::LegId {
 
 #[test]
 fn an_agent_leg_whose_port_is_busy_is_given_up_and_the_other_agent_takes_the_call() {
-    let mut w = World::new(
-        settings(OfflineAction::Busy, vec![user(1), user(2)]),
-        vec![online(1), online(2)],
-    );
-    w.register(1, "198.51.100.7:5062");
-    w.register(2, "198.51.100.8:5062");
+    let mut w = two_agents();
     w.call();
     let (k1, i1) = w.incoming_invite("198.51.100.7:5062").unwrap();
     let (k2, i2) = w.incoming_invite("198.51.100.8:5062").unwrap();
@@ -745,12 +746,7 @@ fn an_agent_leg_whose_port_is_busy_is_given_up_and_the_other_agent_takes_the_cal
 
 #[test]
 fn an_inbound_call_does_not_ring_an_agent_whose_phone_rings_for_their_click_to_call() {
-    let mut w = World::new(
-        settings(OfflineAction::Busy, vec![user(1), user(2)]),
-        vec![online(1), online(2)],
-    );
-    w.register(1, "198.51.100.7:5062");
-    w.register(2, "198.51.100.8:5062");
+    let mut w = two_agents();
     click(&mut w).unwrap();
     let (k1, i1) = w.incoming_invite("198.51.100.7:5062").expect("the click-to-call rings");
     w.phone_responds("198.51.100.7:5062", k1, &i1, 180, None);

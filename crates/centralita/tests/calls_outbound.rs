@@ -98,6 +98,16 @@ impl Office {
         )
     }
 
+    /// Uploads a 2 s 700 Hz voicedrop message and sets it on the number, whose other
+    /// `settings` stay (assigned to the agent).
+    async fn add_voicedrop(&self, mut settings: Value) {
+        let message =
+            upload_audio(&self.api, &self.admin, "drop", pcm_tone_wav(700.0, 2.0, 8000, 1)).await;
+        settings["voicedrop_audio_id"] = json!(message);
+        settings["assigned_user_ids"] = json!([self.agent]);
+        put_settings(&self.api, &self.admin, &self.number, settings).await;
+    }
+
     async fn calls(&self) -> Value {
         call(Method::GET, &format!("{}/v1/calls", self.api), &self.admin, None).await.1
     }
@@ -186,20 +196,8 @@ async fn voicedrop(by_phone: bool, ports: &Ports, media: u16) {
         "distribution": "random", "when_offline": {"action": "busy"}}});
     let e164 = if by_phone { "+34910000003" } else { "+34910000002" };
     let office = office(ports, e164, "pablo", settings.clone()).await;
-    let message =
-        upload_audio(&office.api, &office.admin, "drop", pcm_tone_wav(700.0, 2.0, 8000, 1)).await;
-    let mut settings = settings;
-    settings["voicedrop_audio_id"] = json!(message);
-    settings["assigned_user_ids"] = json!([office.agent]);
-    put_settings(&office.api, &office.admin, &office.number, settings).await;
-    let (_, token) = call(
-        Method::POST,
-        &format!("{}/v1/users/{}/tokens", office.api, office.agent),
-        &office.admin,
-        None,
-    )
-    .await;
-    let agent_token = token["token"].as_str().unwrap().to_owned();
+    office.add_voicedrop(settings).await;
+    let agent_token = token_of(&office, &office.agent).await;
 
     // The carrier answers two calls: the lead with the voicemail box, then the next lead.
     let carrier = office.carrier(ports, media, "2");
@@ -287,12 +285,7 @@ async fn click_to_call_rings_the_agents_phone_then_the_lead_and_the_voicedrop_re
     let settings = json!({"record_calls": true, "incoming": {"mode": "receive",
         "distribution": "random", "when_offline": {"action": "busy"}}});
     let office = office(&ports, "+34910000004", "quima", settings.clone()).await;
-    let message =
-        upload_audio(&office.api, &office.admin, "drop", pcm_tone_wav(700.0, 2.0, 8000, 1)).await;
-    let mut settings = settings;
-    settings["voicedrop_audio_id"] = json!(message);
-    settings["assigned_user_ids"] = json!([office.agent]);
-    put_settings(&office.api, &office.admin, &office.number, settings).await;
+    office.add_voicedrop(settings).await;
     let agent_token = token_of(&office, &office.agent).await;
 
     let carrier = office.carrier(&ports, 16400, "1");

@@ -243,9 +243,7 @@ impl Switch {
             HistoryOp::Ended { call, at, status: CallStatus::Missed, answered: None, cost: None };
         self.push(Output::History(ended));
     }
-}
 
-impl Switch {
     /// The `ended` event of a call the engine never had (it ended before routing began).
     pub(super) fn push_ended_event(
         &mut self,
